@@ -1,0 +1,142 @@
+/**
+ * @module apiserver/handlers/resource
+ *
+ * Serves one resource request (already authenticated and parsed) by verb: get, list, create,
+ * update, patch, delete, deletecollection and watch, each translated onto the resource's store.
+ */
+import { apiErrors } from '../../api/errors.js';
+import type { StoredObject } from '../../api/object.js';
+import { groupVersion, type ResourceInfo } from '../../api/resources.js';
+import type { Registry } from '../../registry/registry.js';
+import type { ResourceStore } from '../../registry/store.js';
+import { toTable } from '../printers/index.js';
+import { decodeDocument, decodeObject, mediaType, negotiate, readBody, sendJson, type RequestContext } from '../http.js';
+import type { ResourceRequest } from '../request-info.js';
+import { isDryRun, parseDeleteOptions, parseListQuery } from './options.js';
+import { applyPatch } from './patch.js';
+import { handleScale } from './scale.js';
+import type { WatchServer } from './watch.js';
+
+export interface ResourceHandlerDeps {
+  readonly registry: Registry;
+  readonly watches: WatchServer;
+}
+
+export async function handleResource(ctx: RequestContext, info: ResourceRequest, deps: ResourceHandlerDeps): Promise<void> {
+  const store = deps.registry.store(info.group, info.version, info.resource);
+  if (!store) throw apiErrors.pathNotFound();
+  const resource = store.info;
+  if (resource.namespaced === false && info.namespace !== undefined) throw apiErrors.pathNotFound();
+  const sub = info.subresource;
+  if (sub !== undefined && !resource.subresources.some((s) => s.name === sub)) throw apiErrors.pathNotFound();
+  const namespace = resource.namespaced ? info.namespace : undefined;
+  if (sub === 'scale') return handleScale(ctx, info, store, namespace);
+  if (sub !== undefined && sub !== 'status') {
+    throw apiErrors.methodNotAllowed(ctx.req.method ?? '', { group: resource.group, plural: `${resource.plural}/${sub}` });
+  }
+  const { query } = ctx;
+
+  switch (info.verb) {
+    case 'get': {
+      const obj = await store.get(namespace, info.name!, query.get('resourceVersion') ?? undefined);
+      return respond(ctx, resource, obj);
+    }
+    case 'list': {
+      const list = await store.list(namespace, parseListQuery(query, store.strategy, resource.namespaced));
+      return respondList(ctx, resource, list.items, list.resourceVersion, list.continue);
+    }
+    case 'watch':
+      return deps.watches.serve(ctx, store, namespace, parseListQuery(query, store.strategy, resource.namespaced));
+    case 'create': {
+      const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
+      checkTypeMeta(body, resource);
+      const created = await store.create(namespace, body, { dryRun: isDryRun(query) });
+      return respond(ctx, resource, created, 201);
+    }
+    case 'update': {
+      const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
+      checkTypeMeta(body, resource);
+      const updated = await store.update(namespace, info.name!, body, { ...(sub && { subresource: sub }), dryRun: isDryRun(query) });
+      return respond(ctx, resource, updated);
+    }
+    case 'patch': {
+      const type = mediaType(ctx.req);
+      const patch = decodeDocument(await readBody(ctx.req), type, PATCH_TYPES);
+      const patched = await store.guaranteedUpdate(namespace, info.name!, (current) => applyPatch(type, current, patch, resource), {
+        ...(sub && { subresource: sub }),
+        dryRun: isDryRun(query),
+      });
+      return respond(ctx, resource, patched);
+    }
+    case 'delete': {
+      const raw = await readBody(ctx.req);
+      const body = raw.length > 0 ? decodeDocument(raw, mediaType(ctx.req)) : undefined;
+      const result = await store.delete(namespace, info.name!, parseDeleteOptions(body, query));
+      return respond(ctx, resource, result.object);
+    }
+    case 'deletecollection':
+      return deleteCollection(ctx, store, namespace);
+  }
+}
+
+const PATCH_TYPES =
+  'application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml';
+
+/** apiVersion and kind in a body, when present, must name this resource. */
+function checkTypeMeta(body: { apiVersion?: unknown; kind?: unknown }, resource: ResourceInfo): void {
+  const gv = groupVersion(resource);
+  if (body.apiVersion !== undefined && body.apiVersion !== gv) {
+    throw apiErrors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv})`);
+  }
+  if (body.kind !== undefined && body.kind !== resource.kind) {
+    throw apiErrors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${resource.kind})`);
+  }
+}
+
+async function deleteCollection(ctx: RequestContext, store: ResourceStore, namespace: string | undefined): Promise<void> {
+  const raw = await readBody(ctx.req);
+  const options = parseDeleteOptions(raw.length > 0 ? decodeDocument(raw, mediaType(ctx.req)) : undefined, ctx.query);
+  const { items, resourceVersion } = await store.list(namespace, parseListQuery(ctx.query, store.strategy, store.info.namespaced));
+  const deleted: StoredObject[] = [];
+  for (const item of items) {
+    try {
+      deleted.push((await store.delete(item.metadata.namespace, item.metadata.name!, options)).object);
+    } catch (err) {
+      // Something else deleted it meanwhile: the collection is still gone, as asked.
+      if (!(err instanceof Error && 'code' in err && err.code === 404)) throw err;
+    }
+  }
+  return respondList(ctx, store.info, deleted, resourceVersion, undefined);
+}
+
+function respond(ctx: RequestContext, resource: ResourceInfo, obj: StoredObject, code = 200): void {
+  const format = negotiate(ctx.req, ctx.query);
+  if (format.kind === 'table') {
+    const table = toTable({ group: resource.group, resource: resource.plural }, [obj], {
+      now: Date.now(),
+      resourceVersion: obj.metadata.resourceVersion ?? '',
+      includeObject: format.includeObject,
+    });
+    return sendJson(ctx.res, code, table);
+  }
+  sendJson(ctx.res, code, obj);
+}
+
+function respondList(ctx: RequestContext, resource: ResourceInfo, items: StoredObject[], resourceVersion: string, next: string | undefined): void {
+  const format = negotiate(ctx.req, ctx.query);
+  if (format.kind === 'table') {
+    const table = toTable({ group: resource.group, resource: resource.plural }, items, {
+      now: Date.now(),
+      resourceVersion,
+      includeObject: format.includeObject,
+      ...(next && { continue: next }),
+    });
+    return sendJson(ctx.res, 200, table);
+  }
+  sendJson(ctx.res, 200, {
+    apiVersion: groupVersion(resource),
+    kind: `${resource.kind}List`,
+    metadata: { resourceVersion, ...(next && { continue: next }) },
+    items: items.map(({ apiVersion: _a, kind: _k, ...rest }) => ({ apiVersion: groupVersion(resource), kind: resource.kind, ...rest })),
+  });
+}
