@@ -111,7 +111,8 @@ async function benchEngine(name: string, kv: KV, options: StorageBenchOptions): 
 
 export async function runStorageBench(options: StorageBenchOptions): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-storage-'));
-  const etcd = await startEtcd();
+  // Both engines keep their data on the same disk, so both pay real fsyncs.
+  const etcd = await startEtcd({ tmpRoot: dir });
   const results: EngineResult[] = [];
   try {
     const sqlite = new SqliteKV({ path: join(dir, 'bench.sqlite') });

@@ -25,5 +25,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
+  // Components log JSON to stderr; tests only want to see warnings and errors.
+  env: { TSKUBE_LOG_LEVEL: 'warn', ...process.env },
 });
 process.exit(result.status ?? 1);

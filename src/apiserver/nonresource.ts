@@ -4,7 +4,6 @@
  * Requests that are not about a resource: /version, health checks, discovery and OpenAPI.
  */
 import { apiErrors } from '../api/errors.js';
-import { groupVersion, RESOURCES, servedGroups } from '../api/resources.js';
 import {
   AGGREGATED_CONTENT_TYPE,
   aggregatedDiscovery,
@@ -15,6 +14,7 @@ import {
   wantsAggregated,
 } from './discovery.js';
 import { sendJson, type ServerRequest, type ServerResponseLike } from './http.js';
+import { openApiDocument, openApiRoot } from './openapi/index.js';
 
 /**
  * The installed kubectl is a dispatcher that runs the bundled kubectl matching the server's minor
@@ -64,7 +64,7 @@ export async function serveNonResource(
   if (parts[0] === 'api' && parts.length === 2) return sendOr404(res, apiResourceList('', parts[1]!));
   if (parts[0] === 'apis' && parts.length === 2) return sendOr404(res, apiGroup(parts[1]!));
   if (parts[0] === 'apis' && parts.length === 3) return sendOr404(res, apiResourceList(parts[1]!, parts[2]!));
-  if (parts[0] === 'openapi' && parts[1] === 'v3' && parts.length >= 4) return sendOr404(res, openApiGroupVersion(parts.slice(2).join('/')));
+  if (parts[0] === 'openapi' && parts[1] === 'v3' && parts.length >= 4) return sendOpenApi(req, res, parts.slice(2).join('/'));
   throw apiErrors.pathNotFound();
 }
 
@@ -84,58 +84,17 @@ function sendOr404(res: ServerResponseLike, body: object | undefined): void {
   sendJson(res, 200, body);
 }
 
-function openApiPath(group: string, version: string): string {
-  return group === '' ? `api/${version}` : `apis/${group}/${version}`;
-}
-
-/** The OpenAPI v3 index: one document per served group/version (kubectl needs every one listed). */
-function openApiRoot() {
-  const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const g of servedGroups()) {
-    for (const version of g.versions) {
-      const path = openApiPath(g.group, version);
-      paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=tskube-1` };
-    }
+/** One group/version's OpenAPI document, with an ETag so kubectl's cached copy is revalidated cheaply. */
+function sendOpenApi(req: ServerRequest, res: ServerResponseLike, path: string): void {
+  const doc = openApiDocument(path);
+  if (!doc) throw apiErrors.pathNotFound();
+  const etag = `"${doc.hash}"`;
+  const headers = { etag, 'cache-control': 'no-cache, private', vary: 'Accept' };
+  if (header(req, 'if-none-match') === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
   }
-  return { paths };
-}
-
-/**
- * One group/version's OpenAPI document: a PATCH operation per resource that declares the
- * `fieldValidation` parameter, which is what kubectl's apply/create/replace check for before they
- * let the server validate. Schemas come later (kubectl explain needs them).
- */
-function openApiGroupVersion(path: string) {
-  const resources = RESOURCES.filter((r) => openApiPath(r.group, r.version) === path);
-  if (resources.length === 0) return undefined;
-  const paths: Record<string, unknown> = {};
-  for (const r of resources) {
-    const base = `/${path}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}/{name}`;
-    paths[base] = {
-      patch: {
-        'x-kubernetes-action': 'patch',
-        'x-kubernetes-group-version-kind': { group: r.group, version: r.version, kind: r.kind },
-        parameters: [
-          { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
-          { name: 'fieldManager', in: 'query', schema: { type: 'string', uniqueItems: true } },
-          { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } },
-        ],
-        requestBody: {
-          content: {
-            'application/json-patch+json': { schema: {} },
-            'application/merge-patch+json': { schema: {} },
-            'application/apply-patch+yaml': { schema: {} },
-          },
-        },
-        responses: { '200': { description: 'OK' } },
-      },
-    };
-  }
-  return {
-    openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'v1.32.0' },
-    paths,
-    components: { schemas: {} },
-    'x-tskube-group-version': groupVersion(resources[0]!),
-  };
+  res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(doc.body) });
+  res.end(doc.body);
 }

@@ -154,6 +154,73 @@ describe('kubectl against tskube', () => {
     assert.match(await fails(['get', 'deployment', 'web']), /deployments.apps "web" not found/);
   });
 
+  it('rejects unknown fields with fieldValidation=Strict (kubectl apply/create default)', async () => {
+    const file = join(cluster.dataDir, 'typo.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo}\ndatta: {a: b}\n');
+    assert.match(await fails(['create', '-f', file]), /strict decoding error: unknown field "datta"/);
+    assert.match(await fails(['get', 'configmap', 'typo']), /not found/);
+    // --validate=false sends fieldValidation=Ignore: accepted, the unknown field ignored.
+    assert.match(await ok(['create', '-f', file, '--validate=false']), /configmap\/typo created/);
+  });
+
+  it('explains fields from the served OpenAPI schemas', async () => {
+    const out = await ok(['explain', 'pod.spec.containers']);
+    assert.match(out, /KIND:\s+Pod/);
+    assert.match(out, /FIELD:\s+containers <\[\]Container>/);
+    assert.match(out, /image\s+<string>/);
+  });
+
+  it('server-side applies: creates, then updates the same object', async () => {
+    const file = join(cluster.dataDir, 'ssa.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1"}\n');
+    assert.match(await ok(['apply', '--server-side', '-f', file]), /configmap\/ssa serverside-applied/);
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "2"}\n');
+    assert.match(await ok(['apply', '--server-side', '-f', file]), /configmap\/ssa serverside-applied/);
+    assert.equal(await ok(['get', 'configmap', 'ssa', '-o', 'jsonpath={.data.a}']), '2');
+  });
+
+  it('replaces and creates from files, and describes what it stored', async () => {
+    const file = join(cluster.dataDir, 'svc.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n');
+    assert.match(await ok(['create', '-f', file]), /service\/web created/);
+    const live = JSON.parse(await ok(['get', 'service', 'web', '-o', 'json'])) as { metadata: object; spec: object };
+    writeFileSync(file, JSON.stringify({ ...live, metadata: { ...live.metadata, labels: { replaced: 'yes' } } }));
+    assert.match(await ok(['replace', '-f', file]), /service\/web replaced/);
+    const wide = await ok(['get', 'services', '-o', 'wide']);
+    assert.match(wide, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\s+SELECTOR$/m);
+    assert.match(wide, /^web\s+ClusterIP\s+.*80\/TCP\s+\d+s\s+app=web$/m);
+    const described = await ok(['describe', 'service', 'web']);
+    assert.match(described, /^Name:\s+web$/m);
+    assert.match(described, /^Labels:\s+replaced=yes$/m);
+    assert.match(described, /^Selector:\s+app=web$/m);
+  });
+
+  it('waits for a status condition set through the status subresource', async () => {
+    await ok(['create', 'deployment', 'cond', '--image=tskube/echo']);
+    await ok([
+      'patch', 'deployment', 'cond', '--subresource=status', '--type=merge',
+      '-p', '{"status":{"conditions":[{"type":"Available","status":"True","reason":"MinimumReplicasAvailable","message":"ok"}]}}',
+    ]);
+    assert.match(await ok(['wait', '--for=condition=Available', 'deployment/cond', '--timeout=10s']), /condition met/);
+    // The status patch changed nothing else: generation stays 1.
+    assert.equal(await ok(['get', 'deploy', 'cond', '-o', 'jsonpath={.metadata.generation}']), '1');
+  });
+
+  it('sorts events by time', async () => {
+    const event = (name: string, ts: string) => JSON.stringify({
+      apiVersion: 'v1', kind: 'Event', metadata: { name },
+      involvedObject: { kind: 'Pod', name: 'web-0', namespace: 'default' },
+      reason: name, message: `message ${name}`, type: 'Normal', firstTimestamp: ts, lastTimestamp: ts, count: 1,
+      source: { component: 'test' },
+    });
+    const file = join(cluster.dataDir, 'events.json');
+    writeFileSync(file, `${event('second', '2026-01-01T00:00:02Z')}\n${event('first', '2026-01-01T00:00:01Z')}`);
+    await ok(['create', '-f', file]);
+    const out = await ok(['get', 'events', '--sort-by=.lastTimestamp']);
+    assert.match(out, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/m);
+    assert.ok(out.indexOf('first') < out.indexOf('second'), out);
+  });
+
   it('rejects bad input with upstream-style errors', async () => {
     assert.match(await fails(['create', 'configmap', 'Bad_Name']), /Invalid value: "Bad_Name"/);
     assert.match(await fails(['get', 'pods', '-l', 'a in (']), /unable to parse requirement|found '', expected/);

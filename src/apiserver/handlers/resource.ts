@@ -4,8 +4,8 @@
  * Serves one resource request (already authenticated and parsed) by verb: get, list, create,
  * update, patch, delete, deletecollection and watch, each translated onto the resource's store.
  */
-import { apiErrors } from '../../api/errors.js';
-import type { StoredObject } from '../../api/object.js';
+import { ApiError, apiErrors } from '../../api/errors.js';
+import { isPlainObject, type StoredObject } from '../../api/object.js';
 import { groupVersion, type ResourceInfo } from '../../api/resources.js';
 import type { Registry } from '../../registry/registry.js';
 import type { ResourceStore } from '../../registry/store.js';
@@ -13,6 +13,7 @@ import { toTable } from '../printers/index.js';
 import { decodeDocument, decodeObject, mediaType, negotiate, readBody, sendJson, type RequestContext } from '../http.js';
 import type { ResourceRequest } from '../request-info.js';
 import { isDryRun, parseDeleteOptions, parseListQuery } from './options.js';
+import { checkBodyFields, checkPatchedFields } from './field-validation.js';
 import { applyPatch } from './patch.js';
 import { handleScale } from './scale.js';
 import type { WatchServer } from './watch.js';
@@ -50,28 +51,48 @@ export async function handleResource(ctx: RequestContext, info: ResourceRequest,
     case 'create': {
       const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
       checkTypeMeta(body, resource);
+      checkBodyFields(ctx, resource, body);
       const created = await store.create(namespace, body, { dryRun: isDryRun(query) });
       return respond(ctx, resource, created, 201);
     }
     case 'update': {
       const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
       checkTypeMeta(body, resource);
+      checkBodyFields(ctx, resource, body);
       const updated = await store.update(namespace, info.name!, body, { ...(sub && { subresource: sub }), dryRun: isDryRun(query) });
       return respond(ctx, resource, updated);
     }
     case 'patch': {
       const type = mediaType(ctx.req);
       const patch = decodeDocument(await readBody(ctx.req), type, PATCH_TYPES);
-      const patched = await store.guaranteedUpdate(namespace, info.name!, (current) => applyPatch(type, current, patch, resource), {
-        ...(sub && { subresource: sub }),
-        dryRun: isDryRun(query),
-      });
+      if (type === 'application/apply-patch+yaml' && sub === undefined) {
+        const created = await createOnApply(store, namespace, info.name!, patch, isDryRun(query));
+        if (created) return respond(ctx, resource, created, 201);
+      }
+      const patched = await store.guaranteedUpdate(
+        namespace,
+        info.name!,
+        (current) => {
+          const next = applyPatch(type, current, patch, resource);
+          checkPatchedFields(ctx, resource, type, patch, next);
+          return next;
+        },
+        {
+          ...(sub && { subresource: sub }),
+          dryRun: isDryRun(query),
+        },
+      );
       return respond(ctx, resource, patched);
     }
     case 'delete': {
       const raw = await readBody(ctx.req);
       const body = raw.length > 0 ? decodeDocument(raw, mediaType(ctx.req)) : undefined;
       const result = await store.delete(namespace, info.name!, parseDeleteOptions(body, query));
+      // As upstream: an object that is gone is reported as a Success Status (pods return the
+      // object itself); one still terminating (grace period, finalizers) is returned as it is now.
+      if (result.deleted && !(resource.group === '' && resource.plural === 'pods')) {
+        return sendJson(ctx.res, 200, deletedStatus(resource, result.object));
+      }
       return respond(ctx, resource, result.object);
     }
     case 'deletecollection':
@@ -93,6 +114,35 @@ function checkTypeMeta(body: { apiVersion?: unknown; kind?: unknown }, resource:
   }
 }
 
+/** Server-side apply of an object that does not exist yet creates it, as upstream. */
+async function createOnApply(
+  store: ResourceStore,
+  namespace: string | undefined,
+  name: string,
+  applied: unknown,
+  dryRun: boolean,
+): Promise<StoredObject | undefined> {
+  try {
+    await store.get(namespace, name);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 404)) throw err;
+  }
+  if (!isPlainObject(applied)) throw apiErrors.badRequest('the applied configuration must be an object');
+  checkTypeMeta(applied, store.info);
+  const meta = isPlainObject(applied.metadata) ? applied.metadata : {};
+  if (meta.name !== undefined && meta.name !== name) {
+    throw apiErrors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+  }
+  try {
+    return await store.create(namespace, { ...applied, metadata: { ...meta, name } }, { dryRun });
+  } catch (err) {
+    // Someone created it between our read and our write: apply onto theirs instead.
+    if (err instanceof ApiError && err.reason === 'AlreadyExists') return undefined;
+    throw err;
+  }
+}
+
 async function deleteCollection(ctx: RequestContext, store: ResourceStore, namespace: string | undefined): Promise<void> {
   const raw = await readBody(ctx.req);
   const options = parseDeleteOptions(raw.length > 0 ? decodeDocument(raw, mediaType(ctx.req)) : undefined, ctx.query);
@@ -107,6 +157,16 @@ async function deleteCollection(ctx: RequestContext, store: ResourceStore, names
     }
   }
   return respondList(ctx, store.info, deleted, resourceVersion, undefined);
+}
+
+function deletedStatus(resource: ResourceInfo, obj: StoredObject) {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: obj.metadata.name, group: resource.group || undefined, kind: resource.plural, uid: obj.metadata.uid },
+  };
 }
 
 function respond(ctx: RequestContext, resource: ResourceInfo, obj: StoredObject, code = 200): void {

@@ -11,5 +11,5 @@ export { openApiDocument, openApiGroupVersion, openApiRoot, type OpenApiDocument
 export { PATCH_CONTENT_TYPES } from './paths.js';
 export type { GroupVersionKind, Schema, SchemaTable } from './schema.js';
 export { resolveSchema, schemaForKind, schemaNameForKind, schemaTable } from './schemas.js';
-export { findUnknownFields, findUnknownFieldsInSchema } from './unknown-fields.js';
-export { goPrint, strictBodyErrorMessage, strictDecodingError, strictDecodingWarnings, strictPatchFieldError } from './strict-errors.js';
+export { findUnknownFieldPathsForApply, findUnknownFields, findUnknownFieldsInSchema, pruneUnknownFields } from './unknown-fields.js';
+export { applyUnknownFieldsMessage, goPrint, strictBodyErrorMessage, strictDecodingError, strictDecodingWarnings, strictPatchFieldError } from './strict-errors.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatInvalidMessage } from '../../api/validation/field-errors.js';
-import { goPrint, strictBodyErrorMessage, strictDecodingError, strictDecodingWarnings, strictPatchFieldError } from './strict-errors.js';
+import { applyUnknownFieldsMessage, goPrint, strictBodyErrorMessage, strictDecodingError, strictDecodingWarnings, strictPatchFieldError } from './strict-errors.js';
 import { findUnknownFields } from './unknown-fields.js';
 
 describe('strict field validation messages', () => {
@@ -28,6 +28,17 @@ describe('strict field validation messages', () => {
 
   it('gives one warning per error for fieldValidation=Warn', () => {
     assert.deepEqual(strictDecodingWarnings(['unknown field "a"', 'unknown field "b"']), ['unknown field "a"', 'unknown field "b"']);
+  });
+
+  it('words the rejection by server-side apply of undeclared fields', () => {
+    assert.equal(
+      applyUnknownFieldsMessage({ namespace: 'default', name: 'web' }, 'apps/v1', 'Deployment', ['.spec.foo']),
+      'failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema',
+    );
+    assert.equal(
+      applyUnknownFieldsMessage({ name: 'n1' }, 'v1', 'Node', ['.spec.a', '.spec.b']),
+      'failed to create typed patch object (/n1; /v1, Kind=Node): errors:\n  .spec.a: field not declared in schema\n  .spec.b: field not declared in schema',
+    );
   });
 
   it('prints values as Go prints them', () => {

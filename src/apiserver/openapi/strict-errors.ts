@@ -14,8 +14,10 @@
  *     (rest.go addStrictDecodingWarnings)
  *   Ignore   nothing
  *
- * Server-side apply (`application/apply-patch+yaml`) is different upstream: unknown fields fail the
- * typed conversion whatever the directive, with structured-merge-diff's own wording; not covered here.
+ *   Server-side apply (`application/apply-patch+yaml`), whatever the directive   500, reason empty
+ *     `failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema`
+ *     (managedfields structuredmerge.go; the apply body is converted to the typed schema, which
+ *     rejects unknown fields outright; only duplicate fields follow fieldValidation there)
  */
 import { fieldErrors, type FieldError } from '../../api/validation/field-errors.js';
 
@@ -51,6 +53,23 @@ export function strictPatchFieldError(
 /** The text of each `Warning: 299 - "..."` header for `fieldValidation=Warn`: one per error, as is. */
 export function strictDecodingWarnings(errors: readonly string[]): string[] {
   return [...errors];
+}
+
+/**
+ * The message of the error server-side apply answers for undeclared fields: `paths` as
+ * findUnknownFieldPathsForApply gives them. Upstream (1.32) returns it as a plain error, so the
+ * Status is a 500 with no reason and exactly this message ("Error from server: ..." in kubectl).
+ */
+export function applyUnknownFieldsMessage(
+  object: { readonly namespace?: string; readonly name?: string },
+  apiVersion: string,
+  kind: string,
+  paths: readonly string[],
+): string {
+  const gv = apiVersion.includes('/') ? apiVersion : `/${apiVersion}`;
+  const errors = paths.map((path) => `${path}: field not declared in schema`);
+  const detail = errors.length === 1 ? errors[0]! : ['errors:', ...errors.map((e) => `  ${e}`)].join('\n');
+  return `failed to create typed patch object (${object.namespace ?? ''}/${object.name ?? ''}; ${gv}, Kind=${kind}): ${detail}`;
 }
 
 /** Go's `%+v` of a decoded JSON value: `map[a:1 b:[x y]]`, with map keys sorted as fmt does. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findUnknownFields, findUnknownFieldsInSchema } from './unknown-fields.js';
+import { findUnknownFieldPathsForApply, findUnknownFields, findUnknownFieldsInSchema, pruneUnknownFields } from './unknown-fields.js';
 
 const deployment = () => ({
   apiVersion: 'apps/v1',
@@ -140,5 +140,43 @@ describe('findUnknownFields', () => {
   it('quotes paths as Go does', () => {
     const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, 'a"b': 1, 'tab\there': 2 };
     assert.deepEqual(findUnknownFields('v1', 'ConfigMap', obj), ['unknown field "a\\"b"', 'unknown field "tab\\there"']);
+  });
+});
+
+describe('pruneUnknownFields', () => {
+  it('drops what strict decoding would report, keeps everything else, and does not mutate', () => {
+    const obj = deployment() as unknown as { spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[] } } } };
+    obj.spec.bogus = 1;
+    obj.spec.template.spec.containers[0]!.imagee = 'x';
+    const pruned = pruneUnknownFields('apps/v1', 'Deployment', obj);
+    assert.deepEqual(pruned, deployment());
+    assert.equal(obj.spec.bogus, 1);
+    assert.deepEqual(findUnknownFields('apps/v1', 'Deployment', pruned), []);
+  });
+
+  it('keeps free-form content and returns unknown kinds unchanged', () => {
+    const obj = deployment();
+    assert.deepEqual(pruneUnknownFields('apps/v1', 'Deployment', obj).metadata.managedFields, obj.metadata.managedFields);
+    const widget = { spec: { anything: true } };
+    assert.equal(pruneUnknownFields('example.com/v1', 'Widget', widget), widget);
+  });
+});
+
+describe('findUnknownFieldPathsForApply', () => {
+  it('names list items by their list-map keys, as server-side apply does', () => {
+    const obj = deployment() as unknown as { spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[] } } } };
+    obj.spec.bogus = 1;
+    const container = obj.spec.template.spec.containers[0]!;
+    container.imagee = 'x';
+    (container.ports as Record<string, unknown>[])[0]!.extra = 1;
+    (obj.spec.template.spec.containers as unknown[]).push({ name: 'b', image: 'y' });
+    assert.deepEqual(findUnknownFieldPathsForApply('apps/v1', 'Deployment', obj), [
+      '.spec.template.spec.containers[name="web"].ports[containerPort=80].extra',
+      '.spec.template.spec.containers[name="web"].imagee',
+      '.spec.bogus',
+    ]);
+    const selector = deployment() as unknown as { spec: { selector: { matchExpressions: Record<string, unknown>[] } } };
+    selector.spec.selector.matchExpressions[0]!.op = 'In';
+    assert.deepEqual(findUnknownFieldPathsForApply('apps/v1', 'Deployment', selector), ['.spec.selector.matchExpressions[0].op']);
   });
 });

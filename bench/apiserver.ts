@@ -1,0 +1,290 @@
+/**
+ * @module bench/apiserver
+ *
+ * The API server benchmark (issue 3). The server under test runs in its own process on the
+ * embedded SQLite store in a temporary data dir; the load comes from another process over
+ * HTTP/2 + TLS with the admin client certificate (apiserver-load.ts); this driver only
+ * orchestrates and reads the server's CPU time and RSS from /proc. Workload:
+ *   - Lease PUT, GET-free renewals as kubelets send them: 1,000 leases renewed by 64 in-flight
+ *     requests for `seconds`, against tskube and against a bare node:http2 server echoing the
+ *     Lease (bare-http2.ts: the ceiling) → leasePutToBareRatio; then 5,000 nodes renewing every
+ *     10 s (500 PUT/s, evenly spread) for 6 × `seconds` → leasePutP99Ms, errors (must be 0);
+ *   - 1,000 watchers of ConfigMaps in one namespace over 4 sessions, then 200 updates at 20/s:
+ *     delay from each write's response to each delivery → watchDeliveryP99Ms, lost events (must
+ *     be 0);
+ *   - LIST of 10k and then 100k running pods (~1.5 KB each, seeded into SQLite before the server
+ *     starts): `GET /api/v1/pods` paged by 500 to completion, then unpaged → list100kPodsSeconds;
+ *     the server's peak RSS for each.
+ * TSKUBE_BENCH_CPU_PROF=DIR writes a CPU profile of every child process into DIR.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LeaseJob, LoadJob, PhaseFigures } from './apiserver-load.js';
+import type { WatchResult } from './apiserver-load-watch.js';
+import { cpuSeconds, memoryMiB, resetPeakMemory, type BenchChild, Children } from './children.js';
+import { printTable, round } from './stats.js';
+
+export interface ApiServerBenchOptions {
+  readonly seconds: number;
+}
+
+const MAX = { leases: 1000, concurrency: 64 };
+const STEADY = { nodes: 5000, periodSeconds: 10 };
+const WATCH = { watchers: 1000, sessions: 4, configMaps: 10, updates: 200, updatesPerSecond: 20, drainSeconds: 15 };
+const LIST_PAGE = 500;
+
+interface Server {
+  readonly child: BenchChild;
+  readonly url: string;
+  readonly startSeconds: number;
+}
+
+interface ListFigures {
+  pods: number;
+  request: string;
+  runs: number;
+  seconds: number;
+  bytes: number;
+  requests: number;
+  serverRssBeforeMiB: number;
+  serverPeakRssMiB: number;
+  serverStartSeconds: number;
+}
+
+type SteadyFigures = PhaseFigures & { nodes: number; periodSeconds: number; seconds: number; targetPerSecond: number; skipped: number; generatorLagP99Ms: number };
+
+interface LeaseJobFigures {
+  created: number;
+  createSeconds: number;
+  leaseBodyBytes: number;
+  max: PhaseFigures & { serverCpuPercent?: number };
+  steady?: SteadyFigures & { serverCpuPercent?: number };
+}
+
+type WatchFigures = WatchResult & { serverCpuPercent: number };
+
+class Bench {
+  readonly children = new Children();
+
+  constructor(
+    readonly dataDir: string,
+    readonly pkiDir: string,
+  ) {}
+
+  async startApiServer(): Promise<Server> {
+    const t0 = performance.now();
+    const child = this.children.start('API server', 'apiserver-server.ts', [this.dataDir]);
+    const { url } = await child.next('ready', 180_000);
+    return { child, url, startSeconds: round((performance.now() - t0) / 1000) };
+  }
+
+  async startBareServer(): Promise<Server> {
+    const t0 = performance.now();
+    const child = this.children.start('bare HTTP/2 server', 'bare-http2.ts', [this.dataDir]);
+    const { url } = await child.next('ready', 60_000);
+    return { child, url, startSeconds: round((performance.now() - t0) / 1000) };
+  }
+
+  /**
+   * Runs one load job to completion. At each `<phase>:start`/`<phase>:end` mark the server's CPU
+   * time is read; `cpuPercent` holds the server's CPU use per phase (100 = one core).
+   */
+  async load<T>(job: LoadJob, server: Server, timeoutMs: number): Promise<{ result: T; cpuPercent: Map<string, number> }> {
+    const child = this.children.start(`load generator (${job.kind})`, 'apiserver-load.ts', [JSON.stringify(job)]);
+    const starts = new Map<string, { cpu: number; at: number }>();
+    const cpuPercent = new Map<string, number>();
+    child.onMark((mark) => {
+      const [phase, edge] = mark.split(':') as [string, string];
+      const sample = { cpu: cpuSeconds(server.child.pid), at: performance.now() };
+      if (edge === 'start') starts.set(phase, sample);
+      const start = starts.get(phase);
+      if (edge === 'end' && start) cpuPercent.set(phase, round(((sample.cpu - start.cpu) / ((sample.at - start.at) / 1000)) * 100, 0));
+    });
+    const { result } = await child.next('result', timeoutMs);
+    await child.exited;
+    return { result: result as T, cpuPercent };
+  }
+
+  async seed(from: number, to: number): Promise<{ seconds: number; meanPodBytes: number }> {
+    const child = this.children.start('pod seeding', 'apiserver-seed.ts', [this.dataDir, String(from), String(to)]);
+    const { result } = await child.next('result', 300_000);
+    await child.exited;
+    return result as { seconds: number; meanPodBytes: number };
+  }
+
+  /** LISTs every pod, paged, then unpaged, on a freshly started server; stops it after. */
+  async listPods(pods: number, unpagedRuns: number): Promise<ListFigures[]> {
+    const server = await this.startApiServer();
+    const figures: ListFigures[] = [];
+    // Paged first: the unpaged LIST leaves garbage behind that would count towards the next peak.
+    for (const [limit, runs] of [[LIST_PAGE, 1], [0, unpagedRuns]] as const) {
+      const pid = server.child.pid;
+      const before = memoryMiB(pid).rss;
+      resetPeakMemory(pid);
+      const job: LoadJob = { kind: 'list', url: server.url, pkiDir: this.pkiDir, path: '/api/v1/pods', limit, runs, expectItems: pods };
+      const { result } = await this.load<{ runs: { seconds: number; bytes: number; requests: number }[] }>(job, server, 600_000);
+      const mean = (f: (r: (typeof result.runs)[number]) => number) => result.runs.reduce((n, r) => n + f(r), 0) / result.runs.length;
+      figures.push({
+        pods,
+        request: limit > 0 ? `limit=${limit}, paged` : 'unpaged',
+        runs,
+        seconds: round(mean((r) => r.seconds), 3),
+        bytes: Math.round(mean((r) => r.bytes)),
+        requests: Math.round(mean((r) => r.requests)),
+        serverRssBeforeMiB: Math.round(before),
+        serverPeakRssMiB: Math.round(memoryMiB(pid).peak),
+        serverStartSeconds: server.startSeconds,
+      });
+    }
+    await server.child.stop();
+    return figures;
+  }
+}
+
+export async function runApiServerBench(options: ApiServerBenchOptions): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-apiserver-'));
+  const bench = new Bench(join(dir, 'data'), join(dir, 'data', 'pki'));
+  const steadySeconds = 6 * options.seconds;
+  let bareLeases: LeaseJobFigures;
+  let apiLeases: LeaseJobFigures;
+  let watch: WatchFigures;
+  const lists: ListFigures[] = [];
+  const seeding: { pods: number; seconds: number; meanPodBytes: number }[] = [];
+  try {
+    // Leases and watches on an empty cluster. The API server starts first: it writes the pki/
+    // the bare server and the load generator read.
+    const api = await bench.startApiServer();
+    const bare = await bench.startBareServer();
+    const maxJob = { ...MAX, seconds: options.seconds };
+    const leaseJob = (url: string, create: number, steady?: LeaseJob['steady']): LeaseJob => ({
+      kind: 'leases',
+      url,
+      pkiDir: bench.pkiDir,
+      create,
+      max: maxJob,
+      ...(steady && { steady }),
+    });
+    bareLeases = await runLeases(bench, leaseJob(bare.url, MAX.leases), bare, options.seconds);
+    // The ceiling's process must not take CPU from the server under test.
+    await bare.child.stop();
+    apiLeases = await runLeases(bench, leaseJob(api.url, STEADY.nodes, { ...STEADY, seconds: steadySeconds }), api, options.seconds + steadySeconds);
+    const watchRun = await bench.load<WatchResult>({ kind: 'watch', url: api.url, pkiDir: bench.pkiDir, ...WATCH }, api, 300_000);
+    watch = { ...watchRun.result, serverCpuPercent: watchRun.cpuPercent.get('watch') ?? Number.NaN };
+    await api.child.stop();
+
+    // LISTs: seed, then start a server that has never served anything else.
+    for (const [from, to, unpagedRuns] of [[0, 10_000, 3], [10_000, 100_000, 2]] as const) {
+      seeding.push({ pods: to, ...(await bench.seed(from, to)) });
+      lists.push(...(await bench.listPods(to, unpagedRuns)));
+    }
+  } finally {
+    await bench.children.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  return report(options, { bareLeases, apiLeases, watch, lists, seeding, steadySeconds });
+}
+
+async function runLeases(bench: Bench, job: LoadJob, server: Server, phaseSeconds: number): Promise<LeaseJobFigures> {
+  const { result, cpuPercent } = await bench.load<LeaseJobFigures>(job, server, (phaseSeconds + 180) * 1000);
+  result.max.serverCpuPercent = cpuPercent.get('max') ?? Number.NaN;
+  if (result.steady) result.steady.serverCpuPercent = cpuPercent.get('steady') ?? Number.NaN;
+  return result;
+}
+
+function report(
+  options: ApiServerBenchOptions,
+  r: {
+    bareLeases: LeaseJobFigures;
+    apiLeases: LeaseJobFigures;
+    watch: WatchFigures;
+    lists: ListFigures[];
+    seeding: { pods: number; seconds: number; meanPodBytes: number }[];
+    steadySeconds: number;
+  },
+): Record<string, unknown> {
+  const ratio = round(r.apiLeases.max.requestsPerSecond / r.bareLeases.max.requestsPerSecond);
+  const steady = r.apiLeases.steady!;
+  const list100k = r.lists.find((l) => l.pods === 100_000 && l.request === 'unpaged')!;
+
+  console.log(`\napiserver: Lease PUT (${r.apiLeases.leaseBodyBytes}-byte body), ${MAX.leases} leases, ${MAX.concurrency} in flight, ${options.seconds}s, 2 HTTP/2 sessions`);
+  printTable(
+    [
+      { target: 'bare node:http2 echo', figures: r.bareLeases.max, ratio: 1 },
+      { target: 'tskube (SQLite)', figures: r.apiLeases.max, ratio },
+    ].map(({ target, figures, ratio: x }) => ({
+      target,
+      'req/s': figures.requestsPerSecond,
+      'p50 ms': figures.p50Ms,
+      'p99 ms': figures.p99Ms,
+      'max ms': figures.maxMs,
+      errors: figures.errors,
+      'server CPU %': figures.serverCpuPercent ?? '',
+      'client CPU %': figures.clientCpuPercent,
+      'tskube/bare': x,
+    })),
+  );
+
+  console.log(`\napiserver: Lease PUT as ${steady.nodes} kubelets renewing every ${steady.periodSeconds}s (${steady.targetPerSecond} PUT/s evenly), ${r.steadySeconds}s`);
+  printTable([
+    {
+      'PUT/s': steady.requestsPerSecond,
+      'p50 ms': steady.p50Ms,
+      'p99 ms': steady.p99Ms,
+      'max ms': steady.maxMs,
+      errors: steady.errors,
+      'skipped (still in flight)': steady.skipped,
+      'generator lag p99 ms': steady.generatorLagP99Ms,
+      'server CPU %': steady.serverCpuPercent ?? '',
+    },
+  ]);
+
+  const w = r.watch;
+  console.log(`\napiserver: ${w.watchers} ConfigMap watchers over ${w.sessions} HTTP/2 sessions, ${w.updates} updates at ${w.updatesPerSecond}/s`);
+  printTable([
+    {
+      deliveries: w.deliveries,
+      lost: w.lostEvents,
+      'p50 ms': w.deliveryP50Ms,
+      'p99 ms': w.deliveryP99Ms,
+      'max ms': w.deliveryMaxMs,
+      'write p99 ms': w.writeP99Ms,
+      'open 1000 watches s': w.openSeconds,
+      'ended early': w.watchersEndedEarly,
+      'server CPU %': w.serverCpuPercent,
+    },
+  ]);
+
+  console.log(`\napiserver: GET /api/v1/pods as JSON (pods ~${r.seeding[0]?.meanPodBytes ?? '?'} bytes stored, seeded into SQLite before start)`);
+  printTable(
+    r.lists.map((l) => ({
+      pods: l.pods,
+      request: l.request,
+      runs: l.runs,
+      seconds: l.seconds,
+      'MB sent': round(l.bytes / 1e6, 1),
+      requests: l.requests,
+      'server RSS before MiB': l.serverRssBeforeMiB,
+      'server peak RSS MiB': l.serverPeakRssMiB,
+      'server start s': l.serverStartSeconds,
+    })),
+  );
+
+  return {
+    seconds: options.seconds,
+    leaseBodyBytes: r.apiLeases.leaseBodyBytes,
+    leasePutMax: { bare: r.bareLeases.max, tskube: r.apiLeases.max, leases: MAX.leases, concurrency: MAX.concurrency },
+    leasePutSteady: steady,
+    leaseCreate: { leases: r.apiLeases.created, seconds: r.apiLeases.createSeconds },
+    watch: w,
+    list: r.lists,
+    seeding: r.seeding,
+    leasePutToBareRatio: ratio,
+    leasePutP99Ms: steady.p99Ms,
+    leasePutErrors: steady.errors,
+    list100kPodsSeconds: list100k.seconds,
+    watchDeliveryP99Ms: w.deliveryP99Ms,
+    watchLostEvents: w.lostEvents,
+  };
+}
