@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type {
+  ListWatch} from '@kubernetes/client-node';
 import {
   CoreV1Api,
   KubeConfig,
-  ListWatch,
   PatchStrategy,
   Watch,
   makeInformer,
