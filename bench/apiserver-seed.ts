@@ -15,6 +15,7 @@ import { Registry } from '../src/registry/registry.js';
 import { SqliteKV } from '../src/storage/sqlite/sqlite-kv.js';
 import { POD_NAMESPACES, podNamespace, runningPod } from './apiserver-fixtures.js';
 import { runEntry } from './children.js';
+import { round } from './stats.js';
 
 const BATCH = 1000;
 
@@ -48,7 +49,7 @@ runEntry(async () => {
       }
       await Promise.all(writes);
     }
-    return { pods: to - from, seconds: (performance.now() - t0) / 1000, meanPodBytes: Math.round(bytes / Math.max(1, to - from)) };
+    return { pods: to - from, seconds: round((performance.now() - t0) / 1000), meanPodBytes: Math.round(bytes / Math.max(1, to - from)) };
   } finally {
     await kv.close();
   }

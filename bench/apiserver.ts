@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LeaseJob, LoadJob, PhaseFigures } from './apiserver-load.js';
 import type { WatchResult } from './apiserver-load-watch.js';
-import { cpuSeconds, memoryMiB, resetPeakMemory, type BenchChild, Children } from './children.js';
+import { cpuSeconds, memoryMiB, resetPeakMemory, type BenchChild, Children, type ServerStats } from './children.js';
 import { printTable, round } from './stats.js';
 
 export interface ApiServerBenchOptions {
@@ -54,15 +54,38 @@ interface ListFigures {
 
 type SteadyFigures = PhaseFigures & { nodes: number; periodSeconds: number; seconds: number; targetPerSecond: number; skipped: number; generatorLagP99Ms: number };
 
+/** The server's side of a phase: CPU (100 = one core), event-loop stalls, writes per fsync. */
+interface ServerFigures {
+  serverCpuPercent: number;
+  serverLoopDelayP99Ms: number;
+  serverLoopDelayMaxMs: number;
+  writesPerCommit?: number;
+}
+
+function serverFigures(cpuPercent: number, stats: ServerStats): ServerFigures {
+  return {
+    serverCpuPercent: cpuPercent,
+    serverLoopDelayP99Ms: round(stats.eventLoopDelayP99Ms),
+    serverLoopDelayMaxMs: round(stats.eventLoopDelayMaxMs),
+    ...(stats.commits && { writesPerCommit: round((stats.writes ?? 0) / stats.commits, 1) }),
+  };
+}
+
+interface SeedFigures {
+  pods: number;
+  seconds: number;
+  meanPodBytes: number;
+}
+
 interface LeaseJobFigures {
   created: number;
   createSeconds: number;
   leaseBodyBytes: number;
-  max: PhaseFigures & { serverCpuPercent?: number };
-  steady?: SteadyFigures & { serverCpuPercent?: number };
+  max: PhaseFigures & Partial<ServerFigures>;
+  steady?: SteadyFigures & Partial<ServerFigures>;
 }
 
-type WatchFigures = WatchResult & { serverCpuPercent: number };
+type WatchFigures = WatchResult & Partial<ServerFigures>;
 
 class Bench {
   readonly children = new Children();
@@ -87,30 +110,37 @@ class Bench {
   }
 
   /**
-   * Runs one load job to completion. At each `<phase>:start`/`<phase>:end` mark the server's CPU
-   * time is read; `cpuPercent` holds the server's CPU use per phase (100 = one core).
+   * Runs one load job to completion. Between a job's `<phase>:start` and `<phase>:end` marks the
+   * server's CPU time, event-loop delay and group commits are measured (`server.get(phase)`).
    */
-  async load<T>(job: LoadJob, server: Server, timeoutMs: number): Promise<{ result: T; cpuPercent: Map<string, number> }> {
+  async load<T>(job: LoadJob, server: Server, timeoutMs: number): Promise<{ result: T; server: Map<string, ServerFigures> }> {
     const child = this.children.start(`load generator (${job.kind})`, 'apiserver-load.ts', [JSON.stringify(job)]);
     const starts = new Map<string, { cpu: number; at: number }>();
-    const cpuPercent = new Map<string, number>();
+    const figures = new Map<string, ServerFigures>();
+    const queries: Promise<void>[] = [];
     child.onMark((mark) => {
       const [phase, edge] = mark.split(':') as [string, string];
       const sample = { cpu: cpuSeconds(server.child.pid), at: performance.now() };
-      if (edge === 'start') starts.set(phase, sample);
+      const stats = server.child.stats();
+      queries.push(stats.then(() => {}));
       const start = starts.get(phase);
-      if (edge === 'end' && start) cpuPercent.set(phase, round(((sample.cpu - start.cpu) / ((sample.at - start.at) / 1000)) * 100, 0));
+      if (edge === 'start') starts.set(phase, sample);
+      else if (start) {
+        const cpuPercent = round(((sample.cpu - start.cpu) / ((sample.at - start.at) / 1000)) * 100, 0);
+        queries.push(stats.then((s) => void figures.set(phase, serverFigures(cpuPercent, s))));
+      }
     });
     const { result } = await child.next('result', timeoutMs);
     await child.exited;
-    return { result: result as T, cpuPercent };
+    await Promise.all(queries);
+    return { result: result as T, server: figures };
   }
 
-  async seed(from: number, to: number): Promise<{ seconds: number; meanPodBytes: number }> {
+  async seed(from: number, to: number): Promise<SeedFigures> {
     const child = this.children.start('pod seeding', 'apiserver-seed.ts', [this.dataDir, String(from), String(to)]);
     const { result } = await child.next('result', 300_000);
     await child.exited;
-    return result as { seconds: number; meanPodBytes: number };
+    return result as SeedFigures;
   }
 
   /** LISTs every pod, paged, then unpaged, on a freshly started server; stops it after. */
@@ -150,7 +180,7 @@ export async function runApiServerBench(options: ApiServerBenchOptions): Promise
   let apiLeases: LeaseJobFigures;
   let watch: WatchFigures;
   const lists: ListFigures[] = [];
-  const seeding: { pods: number; seconds: number; meanPodBytes: number }[] = [];
+  const seeding: SeedFigures[] = [];
   try {
     // Leases and watches on an empty cluster. The API server starts first: it writes the pki/
     // the bare server and the load generator read.
@@ -170,12 +200,12 @@ export async function runApiServerBench(options: ApiServerBenchOptions): Promise
     await bare.child.stop();
     apiLeases = await runLeases(bench, leaseJob(api.url, STEADY.nodes, { ...STEADY, seconds: steadySeconds }), api, options.seconds + steadySeconds);
     const watchRun = await bench.load<WatchResult>({ kind: 'watch', url: api.url, pkiDir: bench.pkiDir, ...WATCH }, api, 300_000);
-    watch = { ...watchRun.result, serverCpuPercent: watchRun.cpuPercent.get('watch') ?? Number.NaN };
+    watch = { ...watchRun.result, ...watchRun.server.get('watch') };
     await api.child.stop();
 
     // LISTs: seed, then start a server that has never served anything else.
     for (const [from, to, unpagedRuns] of [[0, 10_000, 3], [10_000, 100_000, 2]] as const) {
-      seeding.push({ pods: to, ...(await bench.seed(from, to)) });
+      seeding.push(await bench.seed(from, to));
       lists.push(...(await bench.listPods(to, unpagedRuns)));
     }
   } finally {
@@ -187,9 +217,9 @@ export async function runApiServerBench(options: ApiServerBenchOptions): Promise
 }
 
 async function runLeases(bench: Bench, job: LoadJob, server: Server, phaseSeconds: number): Promise<LeaseJobFigures> {
-  const { result, cpuPercent } = await bench.load<LeaseJobFigures>(job, server, (phaseSeconds + 180) * 1000);
-  result.max.serverCpuPercent = cpuPercent.get('max') ?? Number.NaN;
-  if (result.steady) result.steady.serverCpuPercent = cpuPercent.get('steady') ?? Number.NaN;
+  const { result, server: figures } = await bench.load<LeaseJobFigures>(job, server, (phaseSeconds + 180) * 1000);
+  Object.assign(result.max, figures.get('max'));
+  if (result.steady) Object.assign(result.steady, figures.get('steady'));
   return result;
 }
 
@@ -200,13 +230,19 @@ function report(
     apiLeases: LeaseJobFigures;
     watch: WatchFigures;
     lists: ListFigures[];
-    seeding: { pods: number; seconds: number; meanPodBytes: number }[];
+    seeding: SeedFigures[];
     steadySeconds: number;
   },
 ): Record<string, unknown> {
   const ratio = round(r.apiLeases.max.requestsPerSecond / r.bareLeases.max.requestsPerSecond);
   const steady = r.apiLeases.steady!;
   const list100k = r.lists.find((l) => l.pods === 100_000 && l.request === 'unpaged')!;
+
+  const server = (f: Partial<ServerFigures>) => ({
+    'server CPU %': f.serverCpuPercent ?? '',
+    'loop delay p99/max ms': f.serverLoopDelayP99Ms === undefined ? '' : `${f.serverLoopDelayP99Ms}/${f.serverLoopDelayMaxMs ?? ''}`,
+    'writes/commit': f.writesPerCommit ?? '',
+  });
 
   console.log(`\napiserver: Lease PUT (${r.apiLeases.leaseBodyBytes}-byte body), ${MAX.leases} leases, ${MAX.concurrency} in flight, ${options.seconds}s, 2 HTTP/2 sessions`);
   printTable(
@@ -220,7 +256,7 @@ function report(
       'p99 ms': figures.p99Ms,
       'max ms': figures.maxMs,
       errors: figures.errors,
-      'server CPU %': figures.serverCpuPercent ?? '',
+      ...server(figures),
       'client CPU %': figures.clientCpuPercent,
       'tskube/bare': x,
     })),
@@ -234,14 +270,14 @@ function report(
       'p99 ms': steady.p99Ms,
       'max ms': steady.maxMs,
       errors: steady.errors,
-      'skipped (still in flight)': steady.skipped,
+      skipped: steady.skipped,
       'generator lag p99 ms': steady.generatorLagP99Ms,
-      'server CPU %': steady.serverCpuPercent ?? '',
+      ...server(steady),
     },
   ]);
 
   const w = r.watch;
-  console.log(`\napiserver: ${w.watchers} ConfigMap watchers over ${w.sessions} HTTP/2 sessions, ${w.updates} updates at ${w.updatesPerSecond}/s`);
+  console.log(`\napiserver: ${w.watchers} ConfigMap watchers over ${w.sessions} HTTP/2 sessions, ${w.updates} updates at ${w.updatesPerSecond}/s; delivery delay from each write's response`);
   printTable([
     {
       deliveries: w.deliveries,
@@ -249,10 +285,11 @@ function report(
       'p50 ms': w.deliveryP50Ms,
       'p99 ms': w.deliveryP99Ms,
       'max ms': w.deliveryMaxMs,
+      'before response': w.deliveredBeforeWriteResponse,
+      'p99 from write start ms': w.deliveryFromRequestP99Ms,
       'write p99 ms': w.writeP99Ms,
-      'open 1000 watches s': w.openSeconds,
       'ended early': w.watchersEndedEarly,
-      'server CPU %': w.serverCpuPercent,
+      ...server(w),
     },
   ]);
 

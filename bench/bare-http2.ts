@@ -12,7 +12,7 @@ import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pkiPaths } from '../src/apiserver/pki/index.js';
-import { runEntry, tellDriver } from './children.js';
+import { answerStatsQueries, runEntry, tellDriver } from './children.js';
 
 runEntry(async () => {
   const dataDir = process.argv[2];
@@ -44,5 +44,6 @@ runEntry(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.once('SIGTERM', () => process.exit(0));
+  answerStatsQueries();
   await tellDriver({ type: 'ready', url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` });
 });

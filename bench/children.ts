@@ -10,13 +10,48 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 export type BenchMessage =
   | { readonly type: 'ready'; readonly url: string }
   | { readonly type: 'mark'; readonly name: string }
   | { readonly type: 'result'; readonly result: unknown }
+  | { readonly type: 'stats'; readonly stats: ServerStats }
   | { readonly type: 'error'; readonly message: string };
+
+/** What a server child measured since the previous query (see `answerStatsQueries`). */
+export interface ServerStats {
+  /** How late the server's event loop ran timers: what a stall (a blocking fsync) adds to requests. */
+  readonly eventLoopDelayP99Ms: number;
+  readonly eventLoopDelayMaxMs: number;
+  /** Group commits (transactions, one fsync each) and the writes they carried; absent without a store. */
+  readonly commits?: number;
+  readonly writes?: number;
+}
+
+const STATS_QUERY = 'stats?';
+
+/**
+ * Server entries call this: each query from the driver is answered with the event-loop delay and
+ * group-commit counts since the previous one.
+ */
+export function answerStatsQueries(groupCommit?: { readonly batches: number; readonly writes: number }): void {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  let last = { batches: groupCommit?.batches ?? 0, writes: groupCommit?.writes ?? 0 };
+  process.on('message', (m: unknown) => {
+    if (m !== STATS_QUERY) return;
+    const stats: ServerStats = {
+      eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+      eventLoopDelayMaxMs: delay.max / 1e6,
+      ...(groupCommit && { commits: groupCommit.batches - last.batches, writes: groupCommit.writes - last.writes }),
+    };
+    delay.reset();
+    if (groupCommit) last = { batches: groupCommit.batches, writes: groupCommit.writes };
+    void tellDriver({ type: 'stats', stats });
+  });
+}
 
 /** Sends a message to the driver; entries call this (they always run with an IPC channel). */
 export function tellDriver(message: BenchMessage): Promise<void> {
@@ -82,8 +117,14 @@ export class BenchChild {
     this.markListeners.push(listener);
   }
 
-  /** The child's next 'ready' or 'result'; rejects on its 'error', its exit, or after timeoutMs. */
-  async next<T extends 'ready' | 'result'>(type: T, timeoutMs: number): Promise<Extract<BenchMessage, { type: T }>> {
+  /** Asks a server child for its `ServerStats` since the previous query. */
+  async stats(): Promise<ServerStats> {
+    this.child.send(STATS_QUERY);
+    return (await this.next('stats', 30_000)).stats;
+  }
+
+  /** The child's next message of this type; rejects on its 'error', its exit, or after timeoutMs. */
+  async next<T extends 'ready' | 'result' | 'stats'>(type: T, timeoutMs: number): Promise<Extract<BenchMessage, { type: T }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = this.queue.shift();

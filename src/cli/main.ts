@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { apiserverCommand } from './apiserver.js';
 import { upCommand } from './up.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -13,7 +14,8 @@ const program = new Command('tskube')
   .description('A Kubernetes-compatible control plane that survives the failures that take real clusters down.')
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)')
-  .addCommand(upCommand());
+  .addCommand(upCommand())
+  .addCommand(apiserverCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -97,7 +97,10 @@ describe('@kubernetes/client-node against tskube', () => {
     const updates: string[] = [];
     informer.on('add', (obj) => adds.push(obj.metadata!.name!));
     informer.on('update', (obj) => updates.push(`${obj.metadata!.name!}=${(obj as V1ConfigMap).data?.v ?? ''}`));
-    informer.on('error', () => setTimeout(() => void informer.start(), 200));
+    // client-node's informer stops on connection errors (it only relists by itself on 410):
+    // restart it, as its documentation tells users to, until the test stops it.
+    let stopped = false;
+    informer.on('error', () => setTimeout(() => void (stopped || informer.start()), 200));
     await informer.start();
     try {
       await iapi.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'i1' }, data: { v: '1' } } });
@@ -121,6 +124,7 @@ describe('@kubernetes/client-node against tskube', () => {
       const cache = informer as unknown as ListWatch<V1ConfigMap>;
       assert.deepEqual(cache.list().map((o) => o.metadata?.name).sort(), ['i1', 'i2']);
     } finally {
+      stopped = true;
       await informer.stop();
       await server.close();
       await kv.close();
