@@ -118,21 +118,25 @@ class Bench {
     const starts = new Map<string, { cpu: number; at: number }>();
     const figures = new Map<string, ServerFigures>();
     const queries: Promise<void>[] = [];
+    let failure: unknown;
+    const fail = (err: unknown) => void (failure ??= err);
     child.onMark((mark) => {
-      const [phase, edge] = mark.split(':') as [string, string];
-      const sample = { cpu: cpuSeconds(server.child.pid), at: performance.now() };
-      const stats = server.child.stats();
-      queries.push(stats.then(() => {}));
-      const start = starts.get(phase);
-      if (edge === 'start') starts.set(phase, sample);
-      else if (start) {
-        const cpuPercent = round(((sample.cpu - start.cpu) / ((sample.at - start.at) / 1000)) * 100, 0);
-        queries.push(stats.then((s) => void figures.set(phase, serverFigures(cpuPercent, s))));
+      try {
+        const [phase, edge] = mark.split(':') as [string, string];
+        const sample = { cpu: cpuSeconds(server.child.pid), at: performance.now() };
+        const stats = server.child.stats();
+        const start = starts.get(phase);
+        if (edge === 'start') starts.set(phase, sample);
+        const cpuPercent = start ? round(((sample.cpu - start.cpu) / ((sample.at - start.at) / 1000)) * 100, 0) : 0;
+        queries.push(stats.then((s) => void (edge === 'end' && figures.set(phase, serverFigures(cpuPercent, s))), fail));
+      } catch (err) {
+        fail(err);
       }
     });
     const { result } = await child.next('result', timeoutMs);
     await child.exited;
     await Promise.all(queries);
+    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
     return { result: result as T, server: figures };
   }
 
@@ -174,6 +178,12 @@ class Bench {
 
 export async function runApiServerBench(options: ApiServerBenchOptions): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-apiserver-'));
+  // Also on an abrupt exit (an uncaught error, Ctrl-C): no temp dir left behind. Children.ts
+  // SIGKILLs the children on exit the same way.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const interrupted = () => process.exit(130);
+  process.once('exit', removeDir);
+  process.once('SIGINT', interrupted);
   const bench = new Bench(join(dir, 'data'), join(dir, 'data', 'pki'));
   const steadySeconds = 6 * options.seconds;
   let bareLeases: LeaseJobFigures;
@@ -210,7 +220,9 @@ export async function runApiServerBench(options: ApiServerBenchOptions): Promise
     }
   } finally {
     await bench.children.stopAll();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    process.off('exit', removeDir);
+    process.off('SIGINT', interrupted);
   }
 
   return report(options, { bareLeases, apiLeases, watch, lists, seeding, steadySeconds });

@@ -96,6 +96,8 @@ export class BenchChild {
       else this.queue.push(m);
       this.waiter?.();
     });
+    // A failed send or kill is reported where it matters (a missing answer, the exit).
+    child.on('error', () => {});
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         this.exitCode = code ?? (signal ? -1 : null);
@@ -119,7 +121,8 @@ export class BenchChild {
 
   /** Asks a server child for its `ServerStats` since the previous query. */
   async stats(): Promise<ServerStats> {
-    this.child.send(STATS_QUERY);
+    if (!this.running) throw new Error(`${this.name} is not running`);
+    this.child.send(STATS_QUERY, (err) => err && this.queue.push({ type: 'error', message: `stats query failed: ${err.message}` }));
     return (await this.next('stats', 30_000)).stats;
   }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { apiserverCommand } from './apiserver.js';
+import { doctorCommand } from './doctor.js';
 import { upCommand } from './up.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -15,7 +16,8 @@ const program = new Command('tskube')
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(upCommand())
-  .addCommand(apiserverCommand());
+  .addCommand(apiserverCommand())
+  .addCommand(doctorCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -69,6 +69,7 @@ export const KIND_RULES: Readonly<Record<string, StrategyOptions>> = {
   pods: {
     defaults: (obj) => defaultPodSpec(ensureObject(obj, 'spec')),
     prepareForCreate: (obj) => {
+      addDefaultTolerations(ensureObject(obj, 'spec'));
       obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
     },
     extraFields: (obj) => {
@@ -163,6 +164,26 @@ export const KIND_RULES: Readonly<Record<string, StrategyOptions>> = {
     },
   },
 };
+
+/** The DefaultTolerationSeconds admission plugin's default: 300 s on an unreachable or not-ready node. */
+export const DEFAULT_TOLERATION_SECONDS = 300;
+const NO_EXECUTE_NODE_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'] as const;
+
+/**
+ * As upstream's DefaultTolerationSeconds admission: a pod that does not already tolerate the
+ * not-ready / unreachable NoExecute taints tolerates them for 300 s, so a node that is gone for a
+ * moment does not evict its pods at once.
+ */
+export function addDefaultTolerations(spec: Obj): void {
+  const tolerations = Array.isArray(spec.tolerations) ? (spec.tolerations as unknown[]) : [];
+  for (const key of NO_EXECUTE_NODE_TAINTS) {
+    const tolerated = tolerations.some(
+      (t) => isPlainObject(t) && (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === '' || t.effect === 'NoExecute'),
+    );
+    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+  }
+  spec.tolerations = tolerations;
+}
 
 /** A pod's delete grace period: its own setting, but none when it never ran or already finished. */
 export function podGracePeriod(pod: StoredObject, requested: number | undefined): number {
