@@ -130,7 +130,7 @@ class Bench {
         const cpuPercent = start ? round(((sample.cpu - start.cpu) / ((sample.at - start.at) / 1000)) * 100, 0) : 0;
         queries.push(stats.then((s) => void (edge === 'end' && figures.set(phase, serverFigures(cpuPercent, s))), fail));
       } catch (err) {
-        fail(err);
+        fail(new Error(`could not read the figures of the ${server.child.name} at mark ${mark} (has it exited?): ${(err as Error).message}`));
       }
     });
     const { result } = await child.next('result', timeoutMs);
