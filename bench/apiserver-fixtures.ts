@@ -59,7 +59,7 @@ export function podNamespace(i: number): string {
   return `bench-${String(i % POD_NAMESPACES).padStart(2, '0')}`;
 }
 
-/** The i-th pod, as stored once scheduled and running: about 1.5 KB of JSON. */
+/** The i-th pod, as stored once scheduled and running: about 1.6 KB of JSON. */
 export function runningPod(i: number, now: Date): Record<string, unknown> & { metadata: { name: string; namespace: string; [field: string]: unknown } } {
   const namespace = podNamespace(i);
   const app = `app-${Math.floor(i / POD_NAMESPACES) % 50}`;
