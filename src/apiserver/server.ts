@@ -15,7 +15,7 @@ import { createLogger } from '../log.js';
 import { Registry } from '../registry/registry.js';
 import type { ResourceStore } from '../registry/store.js';
 import type { KV } from '../storage/interface.js';
-import { isAuthenticationError, loadTokenFile, newRequestAuthenticator, type Authenticator } from './authn/index.js';
+import { isAuthenticationError, loadTokenFile, newRequestAuthenticator, type Authenticator, type UserInfo } from './authn/index.js';
 import { handleResource } from './handlers/resource.js';
 import { CachedWatchServer } from './handlers/watch.js';
 import { sendError, toApiError, type RequestContext, type ServerRequest, type ServerResponseLike } from './http.js';
@@ -23,6 +23,9 @@ import { serveNonResource } from './nonresource.js';
 import type { Pki } from './pki/index.js';
 import { parseRequestInfo } from './request-info.js';
 import { WatchCache } from './watch-cache/watch-cache.js';
+
+/** How long a connection's client-certificate identity is trusted before it is checked again. */
+const CONNECTION_IDENTITY_TTL_MS = 10_000;
 
 export interface ApiServerOptions {
   readonly kv: KV;
@@ -43,6 +46,7 @@ export class ApiServer {
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly sockets = new Set<Socket>();
   private authenticator: Authenticator | undefined;
+  private readonly connectionUsers = new WeakMap<object, { user: UserInfo; until: number }>();
 
   constructor(private readonly options: ApiServerOptions) {
     // Every watch cache and open watch listens on the shutdown signal.
@@ -134,12 +138,12 @@ export class ApiServer {
       if (path === '/healthz' || path === '/livez' || path === '/readyz' || path === '/version') {
         return await serveNonResource(req, res, path, this.health);
       }
-      const user = await this.authenticator!.authenticate({ socket: req.socket, headers: req.headers });
+      const user = await this.authenticate(req);
       if (!user) throw apiErrors.unauthorized();
       const ctx: RequestContext = { req, res, url, query: url.searchParams, user, signal: abort.signal };
       const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (info.kind === 'nonResource') return await serveNonResource(req, res, path, this.health);
-      await handleResource(ctx, info, { registry: this.registry, watches: this.watches });
+      await handleResource(ctx, info, { registry: this.registry, watches: this.watches, cacheFor: this.cacheFor });
     } catch (err) {
       const apiError = isAuthenticationError(err) ? apiErrors.unauthorized() : toApiError(err);
       if (apiError.code >= 500) this.log.error({ err, method: req.method, url: req.url }, 'request failed');
@@ -148,6 +152,21 @@ export class ApiServer {
     } finally {
       res.off('close', onClose);
     }
+  }
+
+  /**
+   * A client certificate proves the same identity for the whole connection, so it is checked once
+   * per connection (and again after a short while, so an expired certificate on a long-lived
+   * HTTP/2 connection stops working); bearer tokens are checked on every request.
+   */
+  private async authenticate(req: ServerRequest): Promise<UserInfo | undefined> {
+    const connection: object = 'stream' in req ? req.stream.session ?? req.socket : req.socket;
+    const hasToken = req.headers.authorization !== undefined;
+    const cached = hasToken ? undefined : this.connectionUsers.get(connection);
+    if (cached && cached.until > Date.now()) return cached.user;
+    const user = await this.authenticator!.authenticate({ socket: req.socket, headers: req.headers });
+    if (user && !hasToken) this.connectionUsers.set(connection, { user, until: Date.now() + CONNECTION_IDENTITY_TTL_MS });
+    return user;
   }
 
   private readonly health = async (): Promise<boolean> => {

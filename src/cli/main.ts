@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { apiserverCommand } from './apiserver.js';
+import { lbCommand } from './lb.js';
 import { doctorCommand } from './doctor.js';
 import { upCommand } from './up.js';
 
@@ -17,6 +18,7 @@ const program = new Command('tskube')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(upCommand())
   .addCommand(apiserverCommand())
+  .addCommand(lbCommand())
   .addCommand(doctorCommand());
 
 try {

@@ -84,6 +84,15 @@ export class ResourceStore {
     this.now = options.now ?? (() => new Date());
   }
 
+  /** The storage's newest revision: a consistent read must reflect at least this. */
+  async currentRevision(): Promise<number> {
+    try {
+      return (await this.kv.stats()).revision;
+    } catch (err) {
+      throw fromStorageError(err, this.info, '');
+    }
+  }
+
   key(namespace: string | undefined, name: string): string {
     return objectKey(this.info, namespace, name);
   }

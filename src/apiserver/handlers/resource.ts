@@ -17,10 +17,13 @@ import { checkBodyFields, checkPatchedFields } from './field-validation.js';
 import { applyPatch } from './patch.js';
 import { handleScale } from './scale.js';
 import type { WatchServer } from './watch.js';
+import { handleList, respondList } from './list.js';
+import { cacheEntry, type WatchCache } from '../watch-cache/watch-cache.js';
 
 export interface ResourceHandlerDeps {
   readonly registry: Registry;
   readonly watches: WatchServer;
+  readonly cacheFor: (store: ResourceStore) => WatchCache;
 }
 
 export async function handleResource(ctx: RequestContext, info: ResourceRequest, deps: ResourceHandlerDeps): Promise<void> {
@@ -42,10 +45,8 @@ export async function handleResource(ctx: RequestContext, info: ResourceRequest,
       const obj = await store.get(namespace, info.name!, query.get('resourceVersion') ?? undefined);
       return respond(ctx, resource, obj);
     }
-    case 'list': {
-      const list = await store.list(namespace, parseListQuery(query, store.strategy, resource.namespaced));
-      return respondList(ctx, resource, list.items, list.resourceVersion, list.continue);
-    }
+    case 'list':
+      return handleList(ctx, store, deps.cacheFor(store), namespace, parseListQuery(query, store.strategy, resource.namespaced));
     case 'watch':
       return deps.watches.serve(ctx, store, namespace, parseListQuery(query, store.strategy, resource.namespaced));
     case 'create': {
@@ -156,7 +157,7 @@ async function deleteCollection(ctx: RequestContext, store: ResourceStore, names
       if (!(err instanceof Error && 'code' in err && err.code === 404)) throw err;
     }
   }
-  return respondList(ctx, store.info, deleted, resourceVersion, undefined);
+  return respondList(ctx, store.info, deleted.map(cacheEntry), resourceVersion, undefined);
 }
 
 function deletedStatus(resource: ResourceInfo, obj: StoredObject) {
@@ -182,21 +183,3 @@ function respond(ctx: RequestContext, resource: ResourceInfo, obj: StoredObject,
   sendJson(ctx.res, code, obj);
 }
 
-function respondList(ctx: RequestContext, resource: ResourceInfo, items: StoredObject[], resourceVersion: string, next: string | undefined): void {
-  const format = negotiate(ctx.req, ctx.query);
-  if (format.kind === 'table') {
-    const table = toTable({ group: resource.group, resource: resource.plural }, items, {
-      now: Date.now(),
-      resourceVersion,
-      includeObject: format.includeObject,
-      ...(next && { continue: next }),
-    });
-    return sendJson(ctx.res, 200, table);
-  }
-  sendJson(ctx.res, 200, {
-    apiVersion: groupVersion(resource),
-    kind: `${resource.kind}List`,
-    metadata: { resourceVersion, ...(next && { continue: next }) },
-    items: items.map(({ apiVersion: _a, kind: _k, ...rest }) => ({ apiVersion: groupVersion(resource), kind: resource.kind, ...rest })),
-  });
-}

@@ -20,7 +20,7 @@ import type { ListQuery, ResourceStore } from '../../registry/store.js';
 import { parseResourceVersion } from '../../registry/store.js';
 import { toTable } from '../printers/index.js';
 import { integerParam, negotiate, type RequestContext, type ResponseFormat } from '../http.js';
-import { TooOldResourceVersionError, type CacheEvent, type WatchCache } from '../watch-cache/watch-cache.js';
+import { TooOldResourceVersionError, type CacheEntry, type CacheEvent, type WatchCache } from '../watch-cache/watch-cache.js';
 
 export interface WatchServer {
   serve(ctx: RequestContext, store: ResourceStore, namespace: string | undefined, query: ListQuery): Promise<void>;
@@ -66,7 +66,7 @@ export class CachedWatchServer implements WatchServer {
     let from = requested;
     if (synthetic) {
       from = cache.resourceVersion;
-      for (const obj of cache.snapshot(keyPrefix)) if (matches(obj)) writer.write('ADDED', obj);
+      for (const entry of cache.snapshot(keyPrefix)) if (matches(entry.object)) writer.write('ADDED', entry);
       if (sendInitialEvents) writer.bookmark(from, true);
     }
 
@@ -88,7 +88,7 @@ export class CachedWatchServer implements WatchServer {
           onEvent: (ev: CacheEvent) => {
             lastRevision = ev.revision;
             const type = transition(ev, matches);
-            if (type) writer.write(type, ev.object);
+            if (type) writer.write(type, ev.entry);
             if (writer.pending > MAX_PENDING_EVENTS) end();
           },
           onTerminate: end,
@@ -126,18 +126,20 @@ class EventWriter {
     private readonly format: ResponseFormat,
   ) {}
 
-  write(type: WireType, obj: StoredObject): void {
-    let object: unknown = obj;
+  write(type: WireType, entry: CacheEntry): void {
     if (this.format.kind === 'table') {
-      object = toTable({ group: this.store.info.group, resource: this.store.info.plural }, [obj], {
+      const obj = entry.object;
+      const object = toTable({ group: this.store.info.group, resource: this.store.info.plural }, [obj], {
         now: Date.now(),
         resourceVersion: obj.metadata.resourceVersion ?? '',
         includeObject: this.format.includeObject,
         noHeaders: this.headersSent,
       });
       this.headersSent = true;
+      return this.send({ type, object });
     }
-    this.send({ type, object });
+    // The object's JSON is shared by every watcher of this event.
+    this.sendLine(`{"type":"${type}","object":${entry.json()}}\n`);
   }
 
   bookmark(revision: number, initialEventsEnd: boolean): void {
@@ -163,8 +165,12 @@ class EventWriter {
   }
 
   private send(event: { type: WireType; object: unknown }): void {
+    this.sendLine(`${JSON.stringify(event)}\n`);
+  }
+
+  private sendLine(line: string): void {
     if (this.ctx.res.writableEnded) return;
-    const flushed = (this.ctx.res as NodeJS.WritableStream).write(`${JSON.stringify(event)}\n`);
+    const flushed = (this.ctx.res as NodeJS.WritableStream).write(line);
     if (!flushed) {
       this.pending++;
       this.ctx.res.once('drain', () => (this.pending = 0));

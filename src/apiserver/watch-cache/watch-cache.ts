@@ -19,8 +19,23 @@ import { sleep } from '../../util/sleep.js';
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/**
+ * An object as the cache holds it, with its JSON encoding computed at most once however many
+ * watchers and LISTs send it (1,000 watchers must not mean 1,000 JSON.stringify calls per event).
+ */
+export interface CacheEntry {
+  readonly object: StoredObject;
+  json(): string;
+}
+
+export function cacheEntry(object: StoredObject): CacheEntry {
+  let encoded: string | undefined;
+  return { object, json: () => (encoded ??= JSON.stringify(object)) };
+}
+
 export interface CacheEvent {
   readonly type: CacheEventType;
+  readonly entry: CacheEntry;
   readonly object: StoredObject;
   /** The object before the event (MODIFIED and DELETED). */
   readonly prevObject: StoredObject | undefined;
@@ -59,7 +74,7 @@ export class TooOldResourceVersionError extends Error {
 const RETRY_DELAY_MS = 500;
 
 export class WatchCache {
-  private readonly objects = new Map<string, StoredObject>();
+  private readonly objects = new Map<string, CacheEntry>();
   private readonly window: CacheEvent[] = [];
   private readonly subscribers = new Set<CacheSubscriber>();
   private readonly capacity: number;
@@ -92,12 +107,14 @@ export class WatchCache {
         for await (const ev of kv.watch(prefix, { startRevision: this.revision + 1, signal })) {
           const object = this.options.typed(decodeObject(ev.type === 'delete' ? { ...ev.prevKv!, modRevision: ev.kv.modRevision } : ev.kv));
           const prev = this.objects.get(ev.kv.key);
+          const entry = cacheEntry(object);
           if (ev.type === 'delete') this.objects.delete(ev.kv.key);
-          else this.objects.set(ev.kv.key, object);
+          else this.objects.set(ev.kv.key, entry);
           this.append({
             type: ev.type === 'delete' ? 'DELETED' : prev ? 'MODIFIED' : 'ADDED',
+            entry,
             object,
-            prevObject: prev,
+            prevObject: prev?.object,
             revision: ev.kv.modRevision,
           });
         }
@@ -114,13 +131,13 @@ export class WatchCache {
 
   private async relist(): Promise<void> {
     const { kv, prefix } = this.options;
-    const fresh = new Map<string, StoredObject>();
+    const fresh = new Map<string, CacheEntry>();
     let after: string | undefined;
     let revision = 0;
     for (;;) {
       const page = await kv.list(prefix, { limit: 1000, ...(after && { after }), ...(revision && { revision }) });
       revision = page.revision;
-      for (const kv1 of page.kvs) fresh.set(kv1.key, this.options.typed(decodeObject(kv1)));
+      for (const kv1 of page.kvs) fresh.set(kv1.key, cacheEntry(this.options.typed(decodeObject(kv1))));
       if (!page.more) break;
       after = page.kvs.at(-1)!.key;
     }
@@ -150,11 +167,12 @@ export class WatchCache {
     this.notifyProgress();
   }
 
-  /** The current objects under a prefix (a namespace, or all), as of `resourceVersion`. */
-  snapshot(keyPrefix: string): StoredObject[] {
-    const out: StoredObject[] = [];
-    for (const [key, obj] of this.objects) if (key.startsWith(keyPrefix)) out.push(obj);
-    return out.sort((a, b) => compareKeys(a, b));
+  /** The current objects under a prefix (a namespace, or all), in key order, as of `resourceVersion`. */
+  snapshot(keyPrefix: string): CacheEntry[] {
+    const keys: string[] = [];
+    for (const key of this.objects.keys()) if (key.startsWith(keyPrefix)) keys.push(key);
+    keys.sort();
+    return keys.map((k) => this.objects.get(k)!);
   }
 
   /**
@@ -194,8 +212,3 @@ export class WatchCache {
   }
 }
 
-function compareKeys(a: StoredObject, b: StoredObject): number {
-  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`;
-  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}

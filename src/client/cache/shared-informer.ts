@@ -19,7 +19,7 @@ import type { BackoffOptions } from '../backoff.js';
 import type { Clock } from '../clock.js';
 import { DeltaFIFO, DeletedFinalStateUnknown, type Delta } from './delta-fifo.js';
 import type { ListerWatcher } from './list-watch.js';
-import { HandlerError, ProcessorListener, type EventHandler, type Notification } from './processor-listener.js';
+import { ProcessorListener, type EventHandler, type HandlerError, type Notification } from './processor-listener.js';
 import { Reflector } from './reflector.js';
 import { Indexer, NAMESPACE_INDEX, metaNamespaceIndexFunc, type Indexers } from './store.js';
 

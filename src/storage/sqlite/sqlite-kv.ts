@@ -119,7 +119,8 @@ export class SqliteKV implements KV {
     validateRange(prefix, options.after);
     const limit = validateLimit(options.limit);
     const revision = this.readRevision(options.revision);
-    const rows = this.sql.rangeAt.all(prefix, options.after ?? '', prefixEnd(prefix), revision, limit > 0 ? limit + 1 : -1);
+    const range = options.after === undefined ? this.sql.rangeFrom : this.sql.rangeAfter;
+    const rows = range.all(options.after ?? prefix, prefixEnd(prefix), revision, limit > 0 ? limit + 1 : -1);
     const more = limit > 0 && rows.length > limit;
     if (more) rows.pop();
     return { kvs: rows.map(rowToKeyValue), more, revision };

@@ -36,10 +36,17 @@ export function prepareStatements(db: Database.Database) {
     ),
     // SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum, so this
     // is "the newest row of each key at the revision", streamed in index order: LIMIT stops early.
-    // Parameters: prefix, cursor ('' for none), range end, revision, limit.
-    rangeAt: db.prepare<[string, string, string, number, number], Row>(
+    // Parameters: range start, range end, revision, limit. Two forms, because SQLite bounds an
+    // index range by one lower bound only: `>= prefix` for a first page, `> cursor` after it
+    // (with both in one query every page rescanned from the prefix, so paging was quadratic).
+    rangeFrom: db.prepare<[string, string, number, number], Row>(
       `SELECT MAX(id) AS id, name, deleted, create_revision, prev_revision, version, value
-         FROM kv WHERE name >= ? AND name > ? AND name < ? AND id <= ?
+         FROM kv WHERE name >= ? AND name < ? AND id <= ?
+         GROUP BY name HAVING deleted = 0 ORDER BY name LIMIT ?`,
+    ),
+    rangeAfter: db.prepare<[string, string, number, number], Row>(
+      `SELECT MAX(id) AS id, name, deleted, create_revision, prev_revision, version, value
+         FROM kv WHERE name > ? AND name < ? AND id <= ?
          GROUP BY name HAVING deleted = 0 ORDER BY name LIMIT ?`,
     ),
     countAt: db.prepare<[string, string, number], { count: number }>(
