@@ -14,9 +14,9 @@
  *     renewing every 10 s (500 PUT/s, evenly spread) for 6 × `seconds` → leasePutP99Ms, errors
  *     (must be 0);
  *   - 1,000 watchers of ConfigMaps in one namespace over 4 sessions, then 200 updates at 20/s:
- *     delay from each write's response to each delivery → watchDeliveryP99Ms (0 when every event
- *     reaches every watcher before the writer hears back; the delay from the write's start is
- *     reported beside it), lost events (must be 0);
+ *     delay from the start of each write to each delivery → watchDeliveryP99Ms (the delay from the
+ *     write's response is reported beside it: 0 when every event reaches every watcher before the
+ *     writer hears back), lost events (must be 0);
  *   - LIST of 10k and then 100k running pods (~1.6 KB each, seeded into SQLite before the server
  *     starts): `GET /api/v1/pods` paged by 500 to completion, then unpaged → list100kPodsSeconds;
  *     the server's peak RSS for each.
@@ -344,7 +344,10 @@ function report(
     leasePutP99Ms: steady.p99Ms,
     leasePutErrors: steady.errors,
     list100kPodsSeconds: list100k.seconds,
-    watchDeliveryP99Ms: w.deliveryP99Ms,
+    // From the start of each write to its delivery at each watcher: the end-to-end figure. (Measured
+    // from the write's response it is 0, since tskube fans an event out before answering the writer.)
+    watchDeliveryP99Ms: w.deliveryFromRequestP99Ms,
+    watchDeliveryAfterResponseP99Ms: w.deliveryP99Ms,
     watchLostEvents: w.lostEvents,
   };
 }

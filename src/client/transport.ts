@@ -84,6 +84,8 @@ export interface TransportStats {
   readonly healthCheckFailures: number;
   /** Sessions currently open (including ones draining after GOAWAY). */
   readonly openSessions: number;
+  /** Requests and watches in flight. */
+  readonly activeStreams: number;
 }
 
 interface Session {
@@ -114,7 +116,9 @@ export class Http2Transport {
   }
 
   get stats(): TransportStats {
-    return { dials: this.dialCount, healthCheckFailures: this.pingFailures, openSessions: this.sessions.size };
+    let activeStreams = 0;
+    for (const s of this.sessions) activeStreams += s.active;
+    return { dials: this.dialCount, healthCheckFailures: this.pingFailures, openSessions: this.sessions.size, activeStreams };
   }
 
   /** Sends a request and reads the whole answer. */
@@ -317,6 +321,9 @@ export class Http2Transport {
           s.once('close', () => {
             if (--entry.active === 0 && !entry.session.destroyed) entry.session.unref();
           });
+          // On a connected session the stream gets its id (and its headers are queued) inside
+          // request(), before 'ready' could be listened for.
+          sent = !s.pending;
           s.once('ready', () => (sent = true));
           s.on('error', (err) => {
             // The server refused the stream (REFUSED_STREAM, or above GOAWAY's last stream id): not processed.

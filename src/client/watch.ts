@@ -101,6 +101,8 @@ export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIter
       }
       if (this.closedByCaller) return;
       if (this.deadlineHit) throw this.deadlineError();
+      // A stream destroyed under us (connection closed, reset) ends without its end-of-stream.
+      if (!this.response.body.readableEnded) throw new TransportError('ConnectionLost', 'watch stream closed before the server ended it', true);
       buffer += decoder.end();
       // A last line without its newline was cut off mid-event: the connection broke.
       if (buffer.trim() !== '') throw new TransportError('ConnectionLost', 'watch stream ended in the middle of an event', true);
