@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { apiserverCommand } from './apiserver.js';
 import { lbCommand } from './lb.js';
+import { controllerManagerCommand } from './controller-manager.js';
 import { doctorCommand } from './doctor.js';
+import { nodeCommand } from './node.js';
 import { upCommand } from './up.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,6 +21,8 @@ const program = new Command('tskube')
   .addCommand(upCommand())
   .addCommand(apiserverCommand())
   .addCommand(lbCommand())
+  .addCommand(controllerManagerCommand())
+  .addCommand(nodeCommand())
   .addCommand(doctorCommand());
 
 try {

@@ -12,6 +12,10 @@ import { runCompactor } from '../storage/compactor.js';
 import { describeStorage, openStorage, parseStorageSpec, StorageSpecError } from '../storage/open.js';
 import { loadClusterState, newClusterState, saveClusterState } from './cluster-state.js';
 import { startApiServer } from '../apiserver/start.js';
+import { loadKubeconfig } from '../client/index.js';
+import { DEFAULT_NODE_LIFECYCLE_CONFIG } from '../controllers/nodelifecycle/config.js';
+import { createFleet, runFleet } from '../kubelet/fleet.js';
+import { runControllerManager } from './controller-manager.js';
 import { parsePort, parsePositiveInt, parseZones } from './parse.js';
 import { onShutdownSignal } from './signals.js';
 
@@ -68,13 +72,25 @@ export async function runUp(options: UpOptions): Promise<void> {
   });
   const { revision } = await kv.stats();
   const apiserver = await startApiServer({ kv, dataDir, host: '127.0.0.1', port: options.port });
+  const clientConfig = await loadKubeconfig({ path: apiserver.kubeconfigPath });
+  const fleet = createFleet({ config: clientConfig, count: state.nodes, zones: state.zones, log: createLogger('node') });
+  const nodes = runFleet(fleet, shutdown.signal);
+  // One process, one controller manager: no leader election needed.
+  const controllers = runControllerManager({
+    clientConfig,
+    config: DEFAULT_NODE_LIFECYCLE_CONFIG,
+    log: createLogger('controller-manager'),
+    leaderElect: false,
+    signal: shutdown.signal,
+  });
 
   const lines = [
     `tskube: ${previous ? 'resumed' : 'created'} cluster ${state.uid} in ${dataDir}`,
     `  storage: ${describeStorage(spec)}, revision ${revision}`,
     `  API server: ${apiserver.url} (HTTP/2 and HTTP/1.1), kubeconfig ${apiserver.kubeconfigPath}`,
-    `  planned: ${state.nodes} nodes over zones ${state.zones.join(', ')}`,
-    `  not yet built: controllers, scheduler and node agents.`,
+    `  nodes: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}`,
+    `  controllers: node lifecycle`,
+    `  not yet built: scheduler, workload controllers, pods that run, service proxy and DNS.`,
     '',
     'Next, in another terminal:',
     `  export KUBECONFIG=${apiserver.kubeconfigPath}`,
@@ -85,6 +101,7 @@ export async function runUp(options: UpOptions): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   log.info({ signal: await shutdown.received }, 'shutting down');
+  await Promise.all([nodes, controllers]);
   await apiserver.close();
   await compactor;
   await kv.close();

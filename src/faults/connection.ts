@@ -163,7 +163,7 @@ export class ProxiedConnection {
       ...(this.closedAt && { closedAt: this.closedAt.toISOString() }),
       bytesClientToBackend: this.up?.bytes ?? 0,
       bytesBackendToClient: this.down?.bytes ?? 0,
-      heldBytes: (this.up?.queuedBytes ?? 0) + (this.down?.queuedBytes ?? 0),
+      heldBytes: (this.up?.heldBytes ?? 0) + (this.down?.heldBytes ?? 0),
       ...(this.error && { error: this.error }),
     };
   }
@@ -205,6 +205,11 @@ class Pipe {
       this.pump();
     });
     this.pump();
+  }
+
+  /** Bytes read from the source and not yet forwarded: in this pipe's queue or the socket's buffer. */
+  get heldBytes(): number {
+    return this.stopped ? 0 : this.queuedBytes + this.src.readableLength;
   }
 
   /** Forwards whatever is due and decides whether to keep reading. Called after every change. */

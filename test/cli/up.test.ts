@@ -27,7 +27,7 @@ describe('tskube up', () => {
     try {
       const resumed = await second.waitFor(/resumed cluster/);
       assert.ok(resumed.includes(uid), `expected cluster ${uid}, got: ${resumed}`);
-      await second.waitFor(/3 nodes over zones zone-a, zone-b/);
+      await second.waitFor(/nodes: tskube-node-1 \(zone-a\), tskube-node-2 \(zone-b\), tskube-node-3 \(zone-a\)/);
     } finally {
       assert.equal(await second.stop('SIGINT'), 0);
     }

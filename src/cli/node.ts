@@ -1,0 +1,54 @@
+/**
+ * @module cli/node
+ *
+ * `tskube node`: one node agent, or N virtual ones spread over zones, heartbeating to the API
+ * server named by a kubeconfig, with upstream kubelet's heartbeat flags.
+ */
+import { Command } from 'commander';
+import { loadKubeconfig } from '../client/index.js';
+import { checkTiming, DEFAULT_NODE_LIFECYCLE_CONFIG } from '../controllers/nodelifecycle/config.js';
+import { createFleet, runFleet } from '../kubelet/fleet.js';
+import { createLogger } from '../log.js';
+import { addHeartbeatFlags, heartbeatTiming, type HeartbeatFlags } from './lifecycle-flags.js';
+import { parsePositiveInt, parseZones } from './parse.js';
+import { onShutdownSignal } from './signals.js';
+
+interface NodeFlags extends HeartbeatFlags {
+  kubeconfig?: string;
+  count: number;
+  zones: string[];
+  region: string;
+  name?: string;
+}
+
+export function nodeCommand(): Command {
+  const command = new Command('node')
+    .description('run a node agent (or --count virtual ones) that registers and heartbeats')
+    .option('--kubeconfig <file>', 'how to reach the API server (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--count <n>', 'virtual nodes to run in this process', parsePositiveInt, 1)
+    .option('--zones <list>', 'zones to spread the nodes over', parseZones, ['zone-a'])
+    .option('--region <name>', 'the topology.kubernetes.io/region label', 'local')
+    .option('--name <name>', 'the node name (with --count 1); default tskube-node-1');
+  addHeartbeatFlags(command);
+  return command.action((flags: NodeFlags) => runNodes(flags));
+}
+
+async function runNodes(flags: NodeFlags): Promise<void> {
+  const shutdown = onShutdownSignal();
+  const log = createLogger('node');
+  const timing = heartbeatTiming(flags);
+  // Warn here too: the agent's timing only works against a grace period that allows for it.
+  for (const f of checkTiming(DEFAULT_NODE_LIFECYCLE_CONFIG, timing)) log.warn({ setting: f.setting }, f.message);
+  const config = await loadKubeconfig(flags.kubeconfig ? { path: flags.kubeconfig } : {});
+  const fleet = createFleet({
+    config,
+    count: flags.count,
+    zones: flags.zones,
+    region: flags.region,
+    ...(flags.name && { name: flags.name }),
+    log,
+    heartbeat: { nodeStatusUpdateFrequencyMs: flags.nodeStatusUpdateFrequency, leaseDurationSeconds: flags.nodeLeaseDurationSeconds },
+  });
+  process.stdout.write(`tskube node: ${fleet.length} node(s) heartbeating to ${config.server}: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}\n`);
+  await runFleet(fleet, shutdown.signal);
+}
