@@ -19,9 +19,9 @@
  * ```
  *
  * Cleanup is never left to luck: close() kills what runs inside, deletes the veth and the
- * namespace; a process 'exit' hook does the same for labs still open; and namespaces are named
- * `tskube-test-<pid>-<n>`, so cleanupStaleNamespaces() (run before every new lab) removes those
- * whose process is gone (a crashed or SIGKILLed test run).
+ * namespace; a process 'exit' hook (and SIGINT/SIGTERM) does the same for labs still open; and
+ * namespaces are named `tskube-test-<pid>-<n>`, so cleanupStaleNamespaces() (run before every new
+ * lab) removes those whose process is gone (a crashed or SIGKILLed test run).
  *
  * Needs root, iproute2 (`ip`) and iptables; netnsUnsupportedReason() says why a test must skip.
  */
@@ -245,9 +245,22 @@ function killNamespacePids(name: string): void {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const removeAll = () => {
     for (const resources of [...openLabs.values()]) removeLabSync(resources);
-  });
+  };
+  process.on('exit', removeAll);
+  // Ctrl-C or a runner's SIGTERM skips 'exit' hooks. Clean up, then, if nobody else handles the
+  // signal, let it do what it would have done without us (end the process).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const onSignal = () => {
+      removeAll();
+      if (process.listenerCount(signal) === 1) {
+        process.off(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -21,7 +21,9 @@ export interface FleetOptions {
   readonly namePrefix?: string;
   readonly name?: string;
   readonly log: Logger;
-  readonly heartbeat?: Pick<HeartbeatOptions, 'nodeStatusUpdateFrequencyMs' | 'nodeStatusReportFrequencyMs' | 'leaseDurationSeconds' | 'requestTimeoutMs' | 'onHeartbeat'>;
+  readonly heartbeat?: Pick<HeartbeatOptions, 'nodeStatusUpdateFrequencyMs' | 'nodeStatusReportFrequencyMs' | 'leaseDurationSeconds' | 'requestTimeoutMs'>;
+  /** Told about every heartbeat of every node (scenario reports, metrics). */
+  readonly onHeartbeat?: (node: string, kind: 'lease' | 'status', ok: boolean, error?: unknown) => void;
   /** Transport settings for every node's client (health check timing). */
   readonly transport?: RestClientOptions['transport'];
 }
@@ -50,7 +52,14 @@ export function createFleet(options: FleetOptions): VirtualNode[] {
       userAgent: `tskube-node/${identity.name}`,
       ...(options.transport && { transport: options.transport }),
     });
-    const heartbeat = new NodeHeartbeat({ api: clientHeartbeatApi(client), node: identity, log: options.log.child({ node: identity.name }), ...options.heartbeat });
+    const onHeartbeat = options.onHeartbeat;
+    const heartbeat = new NodeHeartbeat({
+      api: clientHeartbeatApi(client),
+      node: identity,
+      log: options.log.child({ node: identity.name }),
+      ...options.heartbeat,
+      ...(onHeartbeat && { onHeartbeat: (kind: 'lease' | 'status', ok: boolean, error?: unknown) => onHeartbeat(identity.name, kind, ok, error) }),
+    });
     nodes.push({ identity, client, heartbeat });
   }
   return nodes;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createCertificateAuthority, issueServingCertificate } from '../../src/apiserver/pki/certificates.js';
 import { startLoadBalancer, type LoadBalancer } from '../../src/faults/load-balancer.js';
@@ -82,6 +83,36 @@ describe('fault-injecting load balancer: forwarding', () => {
       [`127.0.0.1:${echo.port}`],
     );
     for (const x of [a, c, d]) x.socket.destroy();
+  });
+
+  it('resets the client when its backend is down, and says why in the status', async (t) => {
+    const down = await startEchoServer();
+    await down.close();
+    const lb = await balancer(t, [down.port]);
+    assert.equal(await connectOutcome(lb.address.port), 'ECONNRESET');
+    await waitUntil(() => lb.status().connections.open === 0, 3000, 'the connection to close');
+    assert.equal(lb.status().connectionDetails[0]?.error, 'backend: ECONNREFUSED');
+  });
+
+  it('carries 8 MiB both ways byte for byte, with backpressure, under latency', async (t) => {
+    const lb = await balancer(t, [echo.port]);
+    await lb.setFault({ mode: 'latency', latencyMs: 5 });
+    const payload = randomBytes(8 * 1024 * 1024);
+    const socket = net.connect({ port: lb.address.port, host: '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const echoed = new Promise<void>((resolve, reject) => {
+      socket.on('data', (d: Buffer) => {
+        chunks.push(d);
+        size += d.length;
+        if (size >= payload.length) resolve();
+      });
+      socket.on('error', reject);
+    });
+    socket.end(payload);
+    await echoed;
+    socket.destroy();
+    assert.ok(Buffer.concat(chunks).equals(payload), 'the echo is the payload, in order');
   });
 
   it('close() ends every connection; so does aborting its signal', async (t) => {

@@ -42,13 +42,15 @@ describe('network namespace fault lab', { skip }, () => {
     const lab = await createNetnsLab();
     t.after(() => lab.close());
     let serverReceived = '';
+    const sockets = new Set<net.Socket>();
     const server = net.createServer((s) => {
+      sockets.add(s);
       s.on('data', (d: Buffer) => (serverReceived += d.toString()));
       s.on('error', () => {});
       s.pipe(s);
     });
     await new Promise<void>((r) => server.listen(0, lab.hostAddress, r));
-    t.after(() => new Promise<void>((r) => (server.closeAllConnections?.(), server.close(() => r()))));
+    t.after(() => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))));
 
     const client = lab.spawnNode(CLIENT, [lab.hostAddress, String((server.address() as net.AddressInfo).port)]);
     const lines: string[] = [];
