@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { loadKubeconfig, RestClient, runLeaderElection, type ClientConfig } from '../client/index.js';
 import { checkTiming } from '../controllers/nodelifecycle/config.js';
+import { NamespaceController } from '../controllers/namespace/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import type { NodeLifecycleConfig } from '../controllers/nodelifecycle/config.js';
 import { createLogger, type Logger } from '../log.js';
@@ -24,7 +25,7 @@ interface ControllerManagerFlags extends LifecycleFlags {
 
 export function controllerManagerCommand(): Command {
   const command = new Command('controller-manager')
-    .description('run the controllers (node lifecycle, ...) as kube-controller-manager')
+    .description('run the controllers (node lifecycle, namespace) as kube-controller-manager')
     .option('--kubeconfig <file>', 'how to reach the API server (default: $KUBECONFIG or ~/.kube/config)')
     .option('--no-leader-elect', 'run without electing a leader (only one replica may run)');
   addLifecycleFlags(command);
@@ -64,8 +65,9 @@ export async function runControllerManager(options: ControllerManagerOptions): P
   const client = new RestClient({ config: options.clientConfig, log: options.log, userAgent: 'tskube-controller-manager' });
   const runControllers = async (signal: AbortSignal) => {
     const nodeLifecycle = new NodeLifecycleController({ client, log: options.log.child({ controller: 'node-lifecycle' }), config: options.config });
+    const namespaces = new NamespaceController({ client, log: options.log.child({ controller: 'namespace' }) });
     options.onStarted?.({ nodeLifecycle });
-    await nodeLifecycle.run(signal);
+    await Promise.all([nodeLifecycle.run(signal), namespaces.run(signal)]);
   };
   try {
     if (!options.leaderElect) return await runControllers(options.signal);

@@ -51,6 +51,7 @@ export function lbCommand(): Command {
   lb.addCommand(
     new Command('fault')
       .description('switch the fault of a running `tskube lb` (pass lifts it)')
+      .usage('<mode> --control HOST:PORT [options]')
       .addArgument(new Argument('<mode>', 'what the selected connections suffer').choices(FAULT_MODES))
       .addOption(new Option('--scope <scope>', 'established: open now; new: accepted from now on; all: both (default)').choices(FAULT_SCOPES))
       .option('--connections <ids>', 'only these connection ids, comma-separated (see `tskube lb status`)', parseIds)
@@ -60,21 +61,20 @@ export function lbCommand(): Command {
       )
       .option('--retransmit-ms <ms>', 'drop: how long a "lost" chunk waits (default 200)', (v: string) => parseNumber(v, 'milliseconds from 1 to 600000, e.g. 200', 1, 600_000))
       .option('--duration <seconds>', 'lift the fault by itself after this many seconds', (v: string) => parseNumber(v, 'seconds above 0, e.g. 60', 0, 86_400, true))
-      .configureHelp({ showGlobalOptions: true })
       .action((mode: FaultMode, flags: FaultFlags, command: Command) => runFault(mode, flags, command)),
   );
   lb.addCommand(
     new Command('status')
       .description('show connections, bytes and the fault of a running `tskube lb`')
+      .usage('--control HOST:PORT [--json]')
       .option('--json', 'print the control API answer as it is')
-      .configureHelp({ showGlobalOptions: true })
       .action((flags: { json?: boolean }, command: Command) => runStatus(flags, command)),
   );
   lb.addCommand(
     new Command('backends')
       .description('replace the backends of a running `tskube lb` (established connections keep theirs)')
+      .usage('HOST:PORT... --control HOST:PORT')
       .argument('<host:port...>', 'the new backends')
-      .configureHelp({ showGlobalOptions: true })
       .action((list: string[], _flags: unknown, command: Command) => runBackends(list, command)),
   );
   return lb;

@@ -89,7 +89,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     `  storage: ${describeStorage(spec)}, revision ${revision}`,
     `  API server: ${apiserver.url} (HTTP/2 and HTTP/1.1), kubeconfig ${apiserver.kubeconfigPath}`,
     `  nodes: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}`,
-    `  controllers: node lifecycle`,
+    `  controllers: node lifecycle, namespace`,
     `  not yet built: scheduler, workload controllers, pods that run, service proxy and DNS.`,
     '',
     'Next, in another terminal:',

@@ -24,7 +24,7 @@ export interface ConnectionStatus {
   readonly client: string;
   readonly backend: string;
   readonly state: ConnectionState;
-  /** The fault this connection is under now (`pass` when none). */
+  /** The fault this connection is under (`pass` when none); for a closed one, when it closed. */
   readonly mode: FaultMode;
   readonly openedAt: string;
   readonly closedAt?: string;
@@ -158,7 +158,7 @@ export class ProxiedConnection {
       client: formatHostPort({ host: this.info.remoteAddress, port: this.info.remotePort }),
       backend: this.info.backend,
       state: this.state,
-      mode: this.state === 'closed' ? 'pass' : this.fault.mode,
+      mode: this.fault.mode,
       openedAt: this.openedAt.toISOString(),
       ...(this.closedAt && { closedAt: this.closedAt.toISOString() }),
       bytesClientToBackend: this.up?.bytes ?? 0,

@@ -44,6 +44,9 @@ import {
   type FaultSpec,
 } from './fault.js';
 
+export type { ConnectionStatus } from './connection.js';
+export type { ConnectionInfo, FaultMode, FaultRequest, FaultScope, FaultSpec } from './fault.js';
+
 export type BalancingPolicy = 'round-robin' | 'least-connections';
 export const BALANCING_POLICIES: readonly BalancingPolicy[] = ['round-robin', 'least-connections'];
 
@@ -292,7 +295,7 @@ export class LoadBalancer {
   private faultStatus(): FaultStatus {
     const fault = this.fault;
     if (!fault) return { mode: 'pass', scope: 'all', affected: [] };
-    const affected = [...this.open.values()].filter((c) => c.status().mode !== 'pass').map((c) => c.id);
+    const affected = [...this.open.values()].filter((c) => !c.closed && c.status().mode !== 'pass').map((c) => c.id);
     return {
       ...fault.spec,
       ...(fault.match && { byPredicate: true }),

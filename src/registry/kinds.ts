@@ -165,6 +165,16 @@ export const KIND_RULES: Readonly<Record<string, StrategyOptions>> = {
   },
 };
 
+/** A Namespace is held by spec.finalizers ("kubernetes") until the namespace controller has emptied it. */
+export function namespaceFinalizers(ns: StoredObject): readonly string[] {
+  const finalizers = child(ns, 'spec').finalizers;
+  return Array.isArray(finalizers) ? (finalizers as string[]) : [];
+}
+
+export function markNamespaceTerminating(ns: StoredObject): void {
+  ns.status = { ...child(ns, 'status'), phase: 'Terminating' };
+}
+
 /** The DefaultTolerationSeconds admission plugin's default: 300 s on an unreachable or not-ready node. */
 export const DEFAULT_TOLERATION_SECONDS = 300;
 const NO_EXECUTE_NODE_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'] as const;

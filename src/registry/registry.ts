@@ -7,7 +7,7 @@
 import { RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { ApiError } from '../api/errors.js';
 import type { KV } from '../storage/interface.js';
-import { KIND_RULES, podGracePeriod } from './kinds.js';
+import { KIND_RULES, markNamespaceTerminating, namespaceFinalizers, podGracePeriod } from './kinds.js';
 import { ResourceStore } from './store.js';
 import { defineStrategy } from './strategy.js';
 
@@ -30,6 +30,7 @@ export class Registry {
           strategy: defineStrategy(info, rules),
           ...(info.namespaced && { namespaceLookup: (ns: string) => this.namespacePhase(ns) }),
           ...(info.plural === 'pods' && info.group === '' && { gracePeriod: podGracePeriod }),
+          ...(info.plural === 'namespaces' && info.group === '' && { extraFinalizers: namespaceFinalizers, onTerminating: markNamespaceTerminating }),
           ...(options.now && { now: options.now }),
         }),
       );

@@ -61,6 +61,13 @@ export interface StoreOptions {
   readonly kv: KV;
   readonly strategy: Strategy;
   readonly namespaceLookup?: NamespaceLookup;
+  /**
+   * Finalizers that hold an object besides metadata.finalizers (a Namespace's spec.finalizers,
+   * removed by the namespace controller through the finalize subresource once it is empty).
+   */
+  readonly extraFinalizers?: (obj: StoredObject) => readonly string[];
+  /** Marks an object as terminating beyond deletionTimestamp (a Namespace's status.phase). */
+  readonly onTerminating?: (obj: StoredObject) => void;
   /** Grace period for a delete without one (pods: their terminationGracePeriodSeconds). */
   readonly gracePeriod?: (obj: StoredObject, requested: number | undefined) => number;
   readonly now?: () => Date;
@@ -236,7 +243,7 @@ export class ResourceStore {
       this.throwIfInvalid(next, this.strategy.validateUpdate(next, current));
       if (jsonEqual(next, current)) return current;
       if (options.dryRun) return next;
-      if (shouldDeleteDuringUpdate(next)) {
+      if (shouldDeleteDuringUpdate(next) && (this.options.extraFinalizers?.(next).length ?? 0) === 0) {
         const deleted = await this.deleteNow(key, name, next, Number(current.metadata.resourceVersion));
         if (deleted) return deleted;
         continue;
@@ -265,7 +272,8 @@ export class ResourceStore {
       if (options.propagationPolicy === 'Orphan') finalizers.add('orphan');
       if (options.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
       const grace = this.options.gracePeriod?.(current, options.gracePeriodSeconds) ?? 0;
-      if (finalizers.size === 0 && grace === 0) {
+      const held = finalizers.size > 0 || (this.options.extraFinalizers?.(current).length ?? 0) > 0;
+      if (!held && grace === 0) {
         if (options.dryRun) return { object: current, deleted: true };
         const deleted = await this.deleteNow(key, name, current, Number(current.metadata.resourceVersion));
         if (deleted) return { object: deleted, deleted: true };
@@ -277,6 +285,7 @@ export class ResourceStore {
         meta.deletionGracePeriodSeconds = grace;
       }
       if (meta.finalizers.length === 0) delete meta.finalizers;
+      this.options.onTerminating?.(next);
       if (jsonEqual(next, current) || options.dryRun) return { object: next, deleted: false };
       try {
         const kv = await this.kv.update(key, encodeObject(next), Number(current.metadata.resourceVersion));

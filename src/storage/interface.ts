@@ -103,6 +103,13 @@ export interface WatchOptions {
   readonly startRevision?: number;
   /** Ends the watch; the iterator then returns normally. */
   readonly signal?: AbortSignal;
+  /**
+   * Told, in order with the events, that the store has reached `revision` and every event under
+   * the prefix up to it has been delivered (a progress notification, as etcd's). A watch cache
+   * uses it to know it is fresh for a consistent read even when its own prefix saw no writes.
+   * Engines report progress within a short while of any write (in-process engines at once).
+   */
+  readonly onProgress?: (revision: number) => void;
 }
 
 /**

@@ -15,9 +15,16 @@ import type { Watch, WatchEvent } from './interface.js';
 
 export const DEFAULT_WATCH_QUEUE_LIMIT = 100_000;
 
+/** A queued progress notification: everything up to `progress` has been queued before it. */
+interface ProgressMarker {
+  progress: number;
+}
+
+type QueueItem = WatchEvent | ProgressMarker;
+
 interface Subscriber {
   readonly prefix: string;
-  readonly queue: WatchEvent[];
+  readonly queue: QueueItem[];
   /** Index of the next event to hand out; the queue is compacted lazily. */
   head: number;
   lastRevision: number;
@@ -40,7 +47,7 @@ export class WatchHub {
    * history events (revision >= start, in order) or throws a StorageError, which the iterator
    * then raises on first use.
    */
-  open(prefix: string, signal: AbortSignal | undefined, start: () => WatchEvent[]): Watch {
+  open(prefix: string, signal: AbortSignal | undefined, start: () => WatchEvent[], onProgress?: (revision: number) => void): Watch {
     const sub: Subscriber = {
       prefix,
       queue: [],
@@ -56,7 +63,7 @@ export class WatchHub {
     } catch (err) {
       sub.failure = err instanceof StorageError ? err : storageErrors.unavailable('watch failed to start', err);
     }
-    return this.iterate(sub, signal);
+    return this.iterate(sub, signal, onProgress);
   }
 
   /** Delivers one committed batch, already in revision order. */
@@ -65,6 +72,8 @@ export class WatchHub {
       for (const ev of events) {
         if (ev.kv.key.startsWith(sub.prefix)) this.enqueue(sub, ev);
       }
+      const last = events.at(-1);
+      if (last) this.enqueueProgress(sub, last.kv.modRevision);
       if (sub.failure) this.subscribers.delete(sub);
       this.wakeUp(sub);
     }
@@ -81,11 +90,22 @@ export class WatchHub {
 
   private enqueue(sub: Subscriber, ev: WatchEvent): void {
     if (sub.failure) return;
+    const tail = sub.queue.at(-1);
+    // A progress marker followed by an event says nothing the event does not: drop it.
+    if (sub.queue.length > sub.head && tail && 'progress' in tail) sub.queue.pop();
     if (sub.queue.length - sub.head >= this.queueLimit) {
       sub.failure = storageErrors.watchOverflow(sub.prefix, sub.lastRevision);
       return;
     }
     sub.queue.push(ev);
+  }
+
+  /** Progress markers coalesce: only the newest one waiting matters. */
+  private enqueueProgress(sub: Subscriber, revision: number): void {
+    if (sub.failure) return;
+    const tail = sub.queue.at(-1);
+    if (sub.queue.length > sub.head && tail && 'progress' in tail) tail.progress = revision;
+    else sub.queue.push({ progress: revision });
   }
 
   private wakeUp(sub: Subscriber): void {
@@ -94,7 +114,7 @@ export class WatchHub {
     wake?.();
   }
 
-  private async *iterate(sub: Subscriber, signal: AbortSignal | undefined): AsyncGenerator<WatchEvent> {
+  private async *iterate(sub: Subscriber, signal: AbortSignal | undefined, onProgress: ((revision: number) => void) | undefined): AsyncGenerator<WatchEvent> {
     const onAbort = () => {
       sub.ended = true;
       this.wakeUp(sub);
@@ -104,13 +124,17 @@ export class WatchHub {
     try {
       while (!sub.ended) {
         if (sub.head < sub.queue.length) {
-          const ev = sub.queue[sub.head++]!;
+          const item = sub.queue[sub.head++]!;
           if (sub.head > 1024 && sub.head * 2 > sub.queue.length) {
             sub.queue.splice(0, sub.head);
             sub.head = 0;
           }
-          sub.lastRevision = ev.kv.modRevision;
-          yield ev;
+          if ('progress' in item) {
+            onProgress?.(item.progress);
+            continue;
+          }
+          sub.lastRevision = item.kv.modRevision;
+          yield item;
           continue;
         }
         if (sub.failure) throw sub.failure;

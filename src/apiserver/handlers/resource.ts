@@ -35,6 +35,7 @@ export async function handleResource(ctx: RequestContext, info: ResourceRequest,
   if (sub !== undefined && !resource.subresources.some((s) => s.name === sub)) throw apiErrors.pathNotFound();
   const namespace = resource.namespaced ? info.namespace : undefined;
   if (sub === 'scale') return handleScale(ctx, info, store, namespace);
+  if (sub === 'finalize') return handleFinalize(ctx, info, store);
   if (sub !== undefined && sub !== 'status') {
     throw apiErrors.methodNotAllowed(ctx.req.method ?? '', { group: resource.group, plural: `${resource.plural}/${sub}` });
   }
@@ -113,6 +114,22 @@ function checkTypeMeta(body: { apiVersion?: unknown; kind?: unknown }, resource:
   if (body.kind !== undefined && body.kind !== resource.kind) {
     throw apiErrors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${resource.kind})`);
   }
+}
+
+/**
+ * PUT namespaces/{name}/finalize: replaces spec.finalizers only. The namespace controller calls it
+ * once the namespace is empty; a terminating namespace with no finalizers left is then deleted.
+ */
+async function handleFinalize(ctx: RequestContext, info: ResourceRequest, store: ResourceStore): Promise<void> {
+  if (info.verb !== 'update') throw apiErrors.methodNotAllowed(ctx.req.method ?? '', { group: '', plural: 'namespaces/finalize' });
+  const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
+  const finalizers = isPlainObject(body.spec) && Array.isArray(body.spec.finalizers) ? (body.spec.finalizers as unknown[]) : [];
+  if (!finalizers.every((f) => typeof f === 'string')) throw apiErrors.badRequest('spec.finalizers must be a list of strings');
+  const updated = await store.guaranteedUpdate(undefined, info.name!, (current) => {
+    const spec = isPlainObject(current.spec) ? current.spec : {};
+    return { ...current, spec: { ...spec, finalizers } };
+  });
+  return respond(ctx, store.info, updated);
 }
 
 /** Server-side apply of an object that does not exist yet creates it, as upstream. */

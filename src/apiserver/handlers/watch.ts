@@ -81,7 +81,7 @@ export class CachedWatchServer implements WatchServer {
         resolve();
       };
       const timeout = setTimeout(end, timeoutSeconds * 1000);
-      const bookmarkTimer = bookmarks ? setInterval(() => writer.bookmark(lastRevision, false), BOOKMARK_INTERVAL_MS) : undefined;
+      const bookmarkTimer = bookmarks ? setInterval(() => writer.bookmark(Math.max(lastRevision, cache.resourceVersion), false), BOOKMARK_INTERVAL_MS) : undefined;
       ctx.signal.addEventListener('abort', end, { once: true });
       try {
         unsubscribe = cache.subscribe(from, {

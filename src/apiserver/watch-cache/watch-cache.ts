@@ -104,7 +104,8 @@ export class WatchCache {
           await this.relist();
           needList = false;
         }
-        for await (const ev of kv.watch(prefix, { startRevision: this.revision + 1, signal })) {
+        const onProgress = (revision: number) => this.advanceTo(revision);
+        for await (const ev of kv.watch(prefix, { startRevision: this.revision + 1, signal, onProgress })) {
           const object = this.options.typed(decodeObject(ev.type === 'delete' ? { ...ev.prevKv!, modRevision: ev.kv.modRevision } : ev.kv));
           const prev = this.objects.get(ev.kv.key);
           const entry = cacheEntry(object);
@@ -153,6 +154,13 @@ export class WatchCache {
       this.subscribers.clear();
     }
     this.readyResolve();
+    this.notifyProgress();
+  }
+
+  /** Storage reached `revision` with no more events for this resource: the cache is that fresh. */
+  private advanceTo(revision: number): void {
+    if (revision <= this.revision) return;
+    this.revision = revision;
     this.notifyProgress();
   }
 

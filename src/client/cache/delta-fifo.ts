@@ -45,6 +45,9 @@ export class DeltaFIFO<T extends KubeObject = KubeObject> {
   private closed = false;
   private waiter: (() => void) | undefined;
   private readonly keyFunc: KeyFunc<T>;
+  private markSynced!: () => void;
+  /** Resolves once `hasSynced()` is true. */
+  readonly synced: Promise<void> = new Promise((resolve) => (this.markSynced = resolve));
 
   constructor(private readonly options: DeltaFIFOOptions<T>) {
     this.keyFunc = options.keyFunc ?? metaNamespaceKey;
@@ -53,17 +56,20 @@ export class DeltaFIFO<T extends KubeObject = KubeObject> {
   add(obj: T): void {
     this.populated = true;
     this.queueAction('Added', obj);
+    this.checkSynced();
   }
 
   update(obj: T): void {
     this.populated = true;
     this.queueAction('Updated', obj);
+    this.checkSynced();
   }
 
   /** Queues a delete, unless neither the store nor the queue knows the object. */
   delete(obj: T | DeletedFinalStateUnknown<T>): void {
     const key = this.keyOf(obj);
     this.populated = true;
+    this.checkSynced();
     if (!this.items.has(key) && this.options.knownObjects.getByKey(key) === undefined) return;
     this.queueAction('Deleted', obj);
   }
@@ -95,6 +101,7 @@ export class DeltaFIFO<T extends KubeObject = KubeObject> {
       this.populated = true;
       this.initialPopulationCount = keys.size + queuedDeletions;
     }
+    this.checkSynced();
   }
 
   /** Queues a Sync for every stored object that has nothing pending (periodic resync). */
@@ -135,6 +142,7 @@ export class DeltaFIFO<T extends KubeObject = KubeObject> {
       process(deltas);
     } finally {
       if (this.initialPopulationCount > 0) this.initialPopulationCount--;
+      this.checkSynced();
     }
     return true;
   }
@@ -148,6 +156,10 @@ export class DeltaFIFO<T extends KubeObject = KubeObject> {
   /** True once the first replace (or add/update/delete) has been fully processed. */
   hasSynced(): boolean {
     return this.populated && this.initialPopulationCount === 0;
+  }
+
+  private checkSynced(): void {
+    if (this.hasSynced()) this.markSynced();
   }
 
   /** Keys with pending deltas. */

@@ -59,7 +59,9 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   private stop: AbortController | undefined;
   private failure: HandlerError | undefined;
   private handlerCount = 0;
-  private syncWaiters: (() => void)[] = [];
+  private stopped = false;
+  /** waitForSync calls to wake when the informer stops before syncing. */
+  private readonly stopWaiters = new Set<() => void>();
 
   constructor(private readonly options: SharedInformerOptions<T>) {
     this.log = (options.log ?? createLogger('client')).child({ informer: options.name });
@@ -106,20 +108,23 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     return this.fifo.hasSynced();
   }
 
-  /** Resolves true once synced, false if the signal aborts first. */
+  /** Resolves true once synced, false if the signal aborts (or the informer stops) first. */
   async waitForSync(signal: AbortSignal): Promise<boolean> {
-    while (!this.hasSynced()) {
-      if (signal.aborted || this.failure) return false;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        this.syncWaiters.push(done);
-        signal.addEventListener('abort', done, { once: true });
-      });
+    if (this.hasSynced()) return true;
+    if (signal.aborted || this.stopped) return false;
+    let onAbort = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.stopWaiters.add(onAbort);
+    });
+    try {
+      await Promise.race([this.fifo.synced, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.stopWaiters.delete(onAbort);
     }
-    return true;
+    return this.hasSynced();
   }
 
   get lastSyncResourceVersion(): string {
@@ -145,7 +150,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     try {
       while (!stop.signal.aborted) {
         if (!(await this.fifo.pop(stop.signal, (deltas) => this.processDeltas(deltas)))) break;
-        this.notifySynced();
       }
     } finally {
       stop.abort();
@@ -153,7 +157,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       this.fifo.close();
       await reflector;
       await Promise.all(this.listenerRuns.values());
-      this.notifySynced();
+      this.stopped = true;
+      for (const wake of this.stopWaiters) wake();
     }
     if (this.failure) throw this.failure;
   }
@@ -162,13 +167,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     this.log.error({ err: err.cause instanceof Error ? err.cause : err, handler: err.handler, event: err.notification }, 'event handler threw; stopping the informer');
     this.failure ??= err;
     this.stop?.abort();
-  }
-
-  private notifySynced(): void {
-    if (this.syncWaiters.length === 0 || (!this.hasSynced() && !this.stop?.signal.aborted)) return;
-    const waiters = this.syncWaiters;
-    this.syncWaiters = [];
-    for (const w of waiters) w();
   }
 
   /** client-go's processDeltas: update the indexer, then tell every handler. */

@@ -59,6 +59,8 @@ export interface WatchStream {
   /** Resolves when the stream ends: with the error that broke it, or undefined after `cancel()`. */
   readonly closed: Promise<GrpcCallError | undefined>;
   cancel(): void;
+  /** Asks etcd for a progress notification (etcd 3.4+ RequestProgress). */
+  requestProgress(): void;
 }
 
 export interface ConnectionOptions {
@@ -143,6 +145,9 @@ export class EtcdConnection {
         cancel: () => {
           cancelled = true;
           call.cancel();
+        },
+        requestProgress: () => {
+          if (!cancelled) call.write({ progress_request: {} });
         },
       };
       const finish = (err: GrpcCallError | undefined) => {

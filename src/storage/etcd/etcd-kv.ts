@@ -182,6 +182,7 @@ export class EtcdKV implements KV {
       queueLimit: this.watchQueueLimit,
       openTimeoutMs: this.requestTimeoutMs,
       onCompactRevision: (revision) => this.noteCompacted(revision),
+      ...(options.onProgress && { onProgress: options.onProgress }),
     });
     this.watches.set(
       watch,

@@ -34,13 +34,23 @@ export interface EtcdWatchOptions {
   readonly openTimeoutMs: number;
   /** Reports a compact revision etcd told us about. */
   readonly onCompactRevision: (revision: number) => void;
+  /** The consumer's progress callback (WatchOptions.onProgress); progress is then requested regularly. */
+  readonly onProgress?: (revision: number) => void;
+}
+
+/** How often a watch with a progress callback asks etcd how far it has got. */
+const PROGRESS_REQUEST_INTERVAL_MS = 200;
+
+/** A queued progress notification: every event up to `progress` was queued before it. */
+interface ProgressMarker {
+  progress: number;
 }
 
 const RECONNECT_INITIAL_MS = 50;
 const RECONNECT_MAX_MS = 1_000;
 
 export class EtcdWatch {
-  private readonly queue: WatchEvent[] = [];
+  private readonly queue: (WatchEvent | ProgressMarker)[] = [];
   private head = 0;
   private failure: StorageError | undefined;
   private wake: (() => void) | undefined;
@@ -101,6 +111,10 @@ export class EtcdWatch {
             this.queue.splice(0, this.head);
             this.head = 0;
           }
+          if ('progress' in event) {
+            this.options.onProgress?.(event.progress);
+            continue;
+          }
           this.delivered = event.kv.modRevision;
           yield event;
           continue;
@@ -122,9 +136,11 @@ export class EtcdWatch {
     this.stream = stream;
     // The first response may already have ended the watch (compacted) before we held the stream.
     if (this.stop.signal.aborted) stream.cancel();
+    const progress = this.options.onProgress ? setInterval(() => stream.requestProgress(), PROGRESS_REQUEST_INTERVAL_MS) : undefined;
     try {
       await stream.closed;
     } finally {
+      clearInterval(progress);
       this.stream = undefined;
     }
   }
@@ -165,6 +181,12 @@ export class EtcdWatch {
     if (response.events.length === 0) {
       // A progress notification: every event up to the header revision has been sent.
       this.nextRevision = Math.max(this.nextRevision, headerRevision + 1);
+      if (this.options.onProgress) {
+        const tail = this.queue.at(-1);
+        if (this.queue.length > this.head && tail && 'progress' in tail) tail.progress = headerRevision;
+        else this.queue.push({ progress: headerRevision });
+        this.wakeUp();
+      }
       return;
     }
     // All events of one revision arrive in one response, so the filter is per response.

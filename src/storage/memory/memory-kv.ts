@@ -121,12 +121,17 @@ export class MemoryKV implements KV {
   }
 
   watch(prefix: string, options: WatchOptions = {}): Watch {
-    return this.hub.open(prefix, options.signal, () => {
-      this.ensureOpen();
-      validateKey(prefix, 'prefix');
-      const start = resolveWatchStart(options.startRevision, this.revision, this.compactRevision);
-      return this.log.filter((ev) => ev.kv.modRevision >= start && ev.kv.key.startsWith(prefix));
-    });
+    return this.hub.open(
+      prefix,
+      options.signal,
+      () => {
+        this.ensureOpen();
+        validateKey(prefix, 'prefix');
+        const start = resolveWatchStart(options.startRevision, this.revision, this.compactRevision);
+        return this.log.filter((ev) => ev.kv.modRevision >= start && ev.kv.key.startsWith(prefix));
+      },
+      options.onProgress,
+    );
   }
 
   async compact(revision: number): Promise<void> {

@@ -153,13 +153,18 @@ export class SqliteKV implements KV {
   }
 
   watch(prefix: string, options: WatchOptions = {}): Watch {
-    return this.hub.open(prefix, options.signal, () => {
-      this.ensureOpen();
-      validateKey(prefix, 'prefix');
-      const start = resolveWatchStart(options.startRevision, this.revision, this.compaction.compactRevision);
-      if (start > this.revision) return [];
-      return this.sql.eventsSince.all(start, prefix, prefixEnd(prefix)).map(eventRowToWatchEvent);
-    });
+    return this.hub.open(
+      prefix,
+      options.signal,
+      () => {
+        this.ensureOpen();
+        validateKey(prefix, 'prefix');
+        const start = resolveWatchStart(options.startRevision, this.revision, this.compaction.compactRevision);
+        if (start > this.revision) return [];
+        return this.sql.eventsSince.all(start, prefix, prefixEnd(prefix)).map(eventRowToWatchEvent);
+      },
+      options.onProgress,
+    );
   }
 
   async compact(revision: number): Promise<void> {

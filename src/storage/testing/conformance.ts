@@ -267,6 +267,21 @@ export function runStorageConformance(target: ConformanceTarget): void {
           assert.deepEqual(got.map((e) => e.kv.modRevision), [a.modRevision, b.modRevision, c.modRevision]);
         }));
 
+      it('reports progress past writes under other prefixes', () =>
+        withStore(async (kv, p) => {
+          const ac = new AbortController();
+          let progress = 0;
+          const watch = kv.watch(`${p}quiet/`, { signal: ac.signal, onProgress: (r) => (progress = Math.max(progress, r)) });
+          const consumed = collectEvents(watch, 1, 5_000).catch(() => []);
+          await new Promise((r) => setTimeout(r, 100));
+          const elsewhere = await kv.create(`${p}busy/a`, enc('x'));
+          const deadline = Date.now() + 5_000;
+          while (progress < elsewhere.modRevision && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          ac.abort();
+          await consumed;
+          assert.ok(progress >= elsewhere.modRevision, `progress ${progress} never reached ${elsewhere.modRevision}`);
+        }));
+
       it('ends normally when its signal aborts', () =>
         withStore(async (kv, p) => {
           const ac = new AbortController();

@@ -19,16 +19,17 @@ export class BlackholeProxy {
   private readonly pairs = new Set<Pair>();
   private accepted = 0;
 
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-  ) {}
+  private readonly server: Server;
+  private port = 0;
+
+  private constructor(private readonly target: { host: string; port: number }) {
+    this.server = createServer((client) => this.accept(client));
+  }
 
   static async start(target: { host: string; port: number }): Promise<BlackholeProxy> {
-    let proxy: BlackholeProxy | undefined;
-    const server = createServer((client) => proxy!.accept(client, target));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new BlackholeProxy(server, (server.address() as AddressInfo).port);
+    const proxy = new BlackholeProxy(target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.port = (proxy.server.address() as AddressInfo).port;
     return proxy;
   }
 
@@ -54,9 +55,9 @@ export class BlackholeProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private accept(client: Socket, target: { host: string; port: number }): void {
+  private accept(client: Socket): void {
     this.accepted++;
-    const upstream = connect(target.port, target.host);
+    const upstream = connect(this.target.port, this.target.host);
     const pair: Pair = { client, upstream, blackholed: false };
     this.pairs.add(pair);
     // Read and discard while blackholed: the peer's writes "succeed" and vanish, as with a DROP rule.

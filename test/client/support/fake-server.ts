@@ -35,7 +35,7 @@ export class FakeServer {
   static async start(script: Script): Promise<FakeServer> {
     const dir = mkdtempSync(join(tmpdir(), 'tskube-fake-'));
     const pki = await ensurePki({ dir, hosts: ['127.0.0.1'] });
-    let fake: FakeServer | undefined;
+    const holder: { fake?: FakeServer } = {};
     const server = createSecureServer({ cert: pki.serving.certPem, key: pki.serving.keyPem });
     const sessions = new Set<ServerHttp2Session>();
     server.on('session', (s: ServerHttp2Session) => {
@@ -47,13 +47,14 @@ export class FakeServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const seen = { method: req.method, path: req.url, body: Buffer.concat(chunks).toString(), at: Date.now() };
-        fake!.requests.push(seen);
-        script(seen, fake!.requests.length - 1, res);
+        holder.fake!.requests.push(seen);
+        script(seen, holder.fake!.requests.length - 1, res);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    fake = new FakeServer(server, sessions, { server: `https://127.0.0.1:${port}`, ca: Buffer.from(pki.ca.certPem), namespace: 'default' }, dir);
+    const fake = new FakeServer(server, sessions, { server: `https://127.0.0.1:${port}`, ca: Buffer.from(pki.ca.certPem), namespace: 'default' }, dir);
+    holder.fake = fake;
     return fake;
   }
 
