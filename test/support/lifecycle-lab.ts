@@ -12,6 +12,7 @@ import { loadKubeconfig, RestClient, type ClientConfig } from '../../src/client/
 import { NodeLifecycleController } from '../../src/controllers/nodelifecycle/controller.js';
 import type { NodeLifecycleConfig } from '../../src/controllers/nodelifecycle/config.js';
 import { createFleet, type VirtualNode } from '../../src/kubelet/fleet.js';
+import { startLoadBalancer, type LoadBalancer } from '../../src/faults/load-balancer.js';
 import { createLogger } from '../../src/log.js';
 import { startTestCluster, type TestCluster } from './apiserver.js';
 
@@ -24,8 +25,8 @@ export interface LabOptions {
   readonly nodeStatusUpdateFrequencyMs: number;
   /** tolerationSeconds the test pods carry for the unreachable and not-ready taints. */
   readonly tolerationSeconds: number;
-  /** Where node agents connect (a fault-injecting balancer); default the API server itself. */
-  readonly nodeServer?: string;
+  /** Put a fault-injecting balancer (`tskube lb`) between the node agents and the API server. */
+  readonly balancer?: boolean;
   readonly transport?: ConstructorParameters<typeof RestClient>[0]['transport'];
 }
 
@@ -35,6 +36,8 @@ export interface LifecycleLab {
   readonly admin: RestClient;
   readonly nodes: VirtualNode[];
   readonly controller: NodeLifecycleController;
+  /** The balancer the node agents go through (with `balancer: true`). */
+  readonly lb: LoadBalancer | undefined;
   /** Heartbeat outcomes per node since the lab started. */
   readonly heartbeats: Map<string, { ok: number; failed: number; lastOkAt: number }>;
   stopNode(name: string): void;
@@ -49,7 +52,11 @@ type PodObj = Pod & KubeObject;
 export async function startLifecycleLab(options: LabOptions): Promise<LifecycleLab> {
   const cluster = await startTestCluster();
   const adminConfig = await loadKubeconfig({ path: cluster.api.kubeconfigPath });
-  const nodeConfig: ClientConfig = options.nodeServer ? { ...adminConfig, server: options.nodeServer } : adminConfig;
+  const apiAddress = new URL(cluster.api.url);
+  const lb = options.balancer
+    ? await startLoadBalancer({ listen: { host: '127.0.0.1', port: 0 }, backends: [{ host: apiAddress.hostname, port: Number(apiAddress.port) }] })
+    : undefined;
+  const nodeConfig: ClientConfig = lb ? { ...adminConfig, server: `https://127.0.0.1:${lb.address.port}` } : adminConfig;
   const log = createLogger('lab');
   const admin = new RestClient({ config: adminConfig, log });
   const heartbeats = new Map<string, { ok: number; failed: number; lastOkAt: number }>();
@@ -123,6 +130,7 @@ export async function startLifecycleLab(options: LabOptions): Promise<LifecycleL
     admin,
     nodes,
     controller,
+    lb,
     heartbeats,
     stopNode(name) {
       running.get(name)?.stop.abort();
@@ -143,6 +151,7 @@ export async function startLifecycleLab(options: LabOptions): Promise<LifecycleL
       await controllerDone;
       for (const node of nodes) node.client.close();
       admin.close();
+      await lb?.close();
       await cluster.close();
     },
   };
