@@ -14,6 +14,7 @@ import type { NodeLifecycleConfig } from '../../src/controllers/nodelifecycle/co
 import { createFleet, type VirtualNode } from '../../src/kubelet/fleet.js';
 import { startLoadBalancer, type LoadBalancer } from '../../src/faults/load-balancer.js';
 import { createLogger } from '../../src/log.js';
+import type { KV } from '../../src/storage/interface.js';
 import { startTestCluster, type TestCluster } from './apiserver.js';
 
 export interface LabOptions {
@@ -27,6 +28,8 @@ export interface LabOptions {
   readonly tolerationSeconds: number;
   /** Put a fault-injecting balancer (`tskube lb`) between the node agents and the API server. */
   readonly balancer?: boolean;
+  /** The API server's storage (default: a fresh in-memory store). */
+  readonly kv?: KV;
   readonly transport?: ConstructorParameters<typeof RestClient>[0]['transport'];
 }
 
@@ -50,7 +53,7 @@ export interface LifecycleLab {
 type PodObj = Pod & KubeObject;
 
 export async function startLifecycleLab(options: LabOptions): Promise<LifecycleLab> {
-  const cluster = await startTestCluster();
+  const cluster = await startTestCluster(options.kv ? { kv: options.kv } : {});
   const adminConfig = await loadKubeconfig({ path: cluster.api.kubeconfigPath });
   const apiAddress = new URL(cluster.api.url);
   const lb = options.balancer
