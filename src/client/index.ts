@@ -11,6 +11,7 @@ export * from './errors.js';
 export * from './kubeconfig.js';
 export * from './transport.js';
 export * from './rest-client.js';
+export * from './resource-client.js';
 export * from './watch.js';
 export * from './leader-election.js';
 export { realClock, type Clock, type TimerHandle } from './clock.js';

@@ -22,7 +22,8 @@ import type { KubeObject } from '../api/object.js';
 import { createLogger, type Logger } from '../log.js';
 import { realClock, type Clock } from './clock.js';
 import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
-import type { ResourceClient, RestClient } from './rest-client.js';
+import type { ResourceClient } from './resource-client.js';
+import type { RestClient } from './rest-client.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;

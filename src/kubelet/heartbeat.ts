@@ -93,14 +93,17 @@ export class NodeHeartbeat {
   private async statusLoop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const started = Date.now();
-      const next = nodeStatus(this.options.node, healthyConditions(), this.lastStatus, this.now());
-      if (statusChanged(this.lastStatus, next) || Date.now() - this.lastReportedAt >= this.reportFrequencyMs) {
-        await this.withRetries('status', signal, async () => {
-          const node = await this.api.patchNodeStatus(this.options.node.name, { status: next }, this.requestSignal(signal));
-          this.lastStatus = node.status ?? next;
-          this.lastReportedAt = Date.now();
-        });
-      }
+      await this.withRetries('status', signal, async () => {
+        // Compared against the server's copy, as the kubelet does: the node lifecycle controller
+        // may have set the conditions to Unknown while we could not reach the server.
+        const current = await this.api.getNode(this.options.node.name, this.requestSignal(signal));
+        if (current?.status) this.lastStatus = current.status;
+        const next = nodeStatus(this.options.node, healthyConditions(), this.lastStatus, this.now());
+        if (!statusChanged(this.lastStatus, next) && Date.now() - this.lastReportedAt < this.reportFrequencyMs) return;
+        const node = await this.api.patchNodeStatus(this.options.node.name, { status: next }, this.requestSignal(signal));
+        this.lastStatus = node.status ?? next;
+        this.lastReportedAt = Date.now();
+      });
       await sleep(Math.max(0, this.updateFrequencyMs - (Date.now() - started)), signal);
     }
   }

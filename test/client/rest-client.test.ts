@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../src/api/object.js';
 import { ApiStatusError, isAlreadyExists, isConflict, isNotFound } from '../../src/client/errors.js';
-import type { ResourceClient, RestClient } from '../../src/client/rest-client.js';
+import type { ResourceClient } from '../../src/client/resource-client.js';
+import type { RestClient } from '../../src/client/rest-client.js';
 import { startTestCluster, type TestCluster } from '../support/apiserver.js';
 import { clientFor } from './support/cluster-client.js';
 

@@ -8,9 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { listWatchFor } from '../../src/client/cache/list-watch.js';
+import { SharedInformer } from '../../src/client/cache/shared-informer.js';
 import { TransportError } from '../../src/client/errors.js';
 import type { RestClient } from '../../src/client/rest-client.js';
-import { startTestCluster, type TestCluster } from '../support/apiserver.js';
+import { eventually, startTestCluster, type TestCluster } from '../support/apiserver.js';
 import { BlackholeProxy } from './support/blackhole-proxy.js';
 import { clientFor } from './support/cluster-client.js';
 
@@ -80,6 +82,35 @@ describe('HTTP/2 health check against a blackholed connection', () => {
     await namespaces.get('default');
     t.diagnostic(`after closeAllConnections the request succeeded in ${Math.round(performance.now() - again)} ms`);
     assert.equal(client.transport.stats.dials, 2);
+  });
+
+  it('keeps an informer behind a blackholed connection up to date, without a relist', async (t) => {
+    const { proxy, client } = await throughProxy({ readIdleTimeoutMs: READ_IDLE_MS, pingTimeoutMs: PING_TIMEOUT_MS }, 10_000);
+    const direct = await clientFor(cluster);
+    clients.push(direct);
+    const informer = new SharedInformer({
+      name: 'configmaps',
+      listWatch: listWatchFor(client.resource('', 'v1', 'configmaps'), { namespace: 'default' }),
+      watchBackoff: { initialMs: 50, maxMs: 500 },
+    });
+    const added: string[] = [];
+    informer.addEventHandler({ onAdd: (o) => void added.push(o.metadata!.name!) });
+    const stop = new AbortController();
+    const run = informer.run(stop.signal);
+    try {
+      await informer.waitForSync(stop.signal);
+      proxy.blackholeExisting();
+      const started = performance.now();
+      await direct.resource('', 'v1', 'configmaps').create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'while-blackholed', namespace: 'default' } });
+      await eventually(() => added.includes('while-blackholed'), 10_000, 'the informer to see the write');
+      const caughtUpMs = performance.now() - started;
+      t.diagnostic(`informer saw a write made during the blackhole after ${Math.round(caughtUpMs)} ms`);
+      assert.ok(caughtUpMs < READ_IDLE_MS + PING_TIMEOUT_MS + MARGIN_MS, `caught up after ${Math.round(caughtUpMs)} ms`);
+      assert.equal(informer.lists, 1, 'the watch resumed from its resourceVersion: no relist');
+    } finally {
+      stop.abort();
+      await run;
+    }
   });
 
   it('closeAllConnections fails streams in flight and the next request dials anew', async () => {

@@ -5,7 +5,7 @@
  * through the REST client, optionally narrowed to a namespace and selectors.
  */
 import type { KubeObject } from '../../api/object.js';
-import type { ObjectList, ResourceClient } from '../rest-client.js';
+import type { ObjectList, ResourceClient } from '../resource-client.js';
 import type { WatchStream } from '../watch.js';
 
 export interface ListPageOptions {
@@ -20,6 +20,8 @@ export interface WatchFromOptions {
   readonly resourceVersion: string;
   readonly timeoutSeconds?: number;
   readonly allowWatchBookmarks: boolean;
+  /** Treat the watch as broken if it is still open this long after it started. */
+  readonly clientDeadlineMs?: number;
   readonly signal: AbortSignal;
 }
 

@@ -56,6 +56,8 @@ export interface ReflectorOptions<T extends KubeObject> {
 
 /** The page size used for lists from "" when none is configured (client-go's default 500). */
 const DEFAULT_PAGE_SIZE = 500;
+/** How long after its timeoutSeconds a watch the server has not ended is considered dead. */
+const WATCH_DEADLINE_GRACE_MS = 30_000;
 
 export class Reflector<T extends KubeObject> {
   private lastSyncRV = '';
@@ -147,14 +149,17 @@ export class Reflector<T extends KubeObject> {
   private async watch(signal: AbortSignal): Promise<void> {
     const { listWatch, store, resyncPeriodMs = 0, minWatchTimeoutSeconds = 300 } = this.options;
     const random = this.options.random ?? Math.random;
-    const watch = new ResumingWatch<T>(
-      (resourceVersion, s) =>
-        listWatch.watch({
-          resourceVersion,
-          allowWatchBookmarks: true,
-          timeoutSeconds: Math.floor(minWatchTimeoutSeconds * (1 + random())),
-          signal: s,
-        }),
+    const watch = new ResumingWatch<T>((resourceVersion, s) => {
+      const timeoutSeconds = Math.floor(minWatchTimeoutSeconds * (1 + random()));
+      return listWatch.watch({
+        resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+        // Should the server never end it (and no health check catch a dead connection), give up ourselves.
+        clientDeadlineMs: timeoutSeconds * 1000 + WATCH_DEADLINE_GRACE_MS,
+        signal: s,
+      });
+    },
       {
         resourceVersion: this.lastSyncRV,
         signal,
