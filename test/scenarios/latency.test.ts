@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MemoryKV } from '../../src/storage/memory/memory-kv.js';
-import { startLifecycleLab, type LifecycleLab } from '../support/lifecycle-lab.js';
+import { SCALED_TIMING, startLifecycleLab, type LifecycleLab } from '../support/lifecycle-lab.js';
 import { slowWrites } from '../support/slow-kv.js';
 
 const LATENCY_MS = 200;
@@ -21,11 +21,7 @@ before(async () => {
     zones: ['zone-a', 'zone-b', 'zone-c'],
     balancer: true,
     kv: slowWrites(new MemoryKV(), LATENCY_MS),
-    leaseDurationSeconds: 4,
-    nodeStatusUpdateFrequencyMs: 1_000,
-    tolerationSeconds: 3,
-    lifecycle: { nodeMonitorPeriodMs: 500, nodeMonitorGracePeriodMs: 5_000, nodeStartupGracePeriodMs: 6_000, nodeEvictionRate: 1 },
-    transport: { readIdleTimeoutMs: 3_000, pingTimeoutMs: 1_500 },
+    ...SCALED_TIMING,
   });
 });
 after(() => lab?.close());

@@ -11,20 +11,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../support/apiserver.js';
-import { startLifecycleLab, type LifecycleLab } from '../support/lifecycle-lab.js';
+import { SCALED_TIMING, startLifecycleLab, type LifecycleLab } from '../support/lifecycle-lab.js';
 
-const GRACE_MS = 5_000;
-const TOLERATION_SECONDS = 3;
+const GRACE_MS = SCALED_TIMING.lifecycle.nodeMonitorGracePeriodMs;
+const TOLERATION_SECONDS = SCALED_TIMING.tolerationSeconds;
 
 let lab: LifecycleLab;
 before(async () => {
   lab = await startLifecycleLab({
     nodes: 6,
     zones: ['zone-a', 'zone-b', 'zone-c'],
-    leaseDurationSeconds: 4,
-    nodeStatusUpdateFrequencyMs: 1_000,
-    tolerationSeconds: TOLERATION_SECONDS,
-    lifecycle: { nodeMonitorPeriodMs: 500, nodeMonitorGracePeriodMs: GRACE_MS, nodeStartupGracePeriodMs: 6_000, nodeEvictionRate: 1 },
+    ...SCALED_TIMING,
   });
 });
 after(() => lab?.close());

@@ -33,6 +33,20 @@ export interface LabOptions {
   readonly transport?: ConstructorParameters<typeof RestClient>[0]['transport'];
 }
 
+/**
+ * Upstream's timing scaled down 10× together: lease renewed every 1 s (duration 4 s; upstream
+ * 40 s), status every 1 s (10 s), grace period 5 s (50 s), monitor period 0.5 s (5 s), startup
+ * grace 6 s (60 s), HTTP/2 read idle 3 s and ping timeout 1.5 s (30 s, 15 s), tolerations 3 s,
+ * and one node per second per zone tainted (the scenarios want to see evictions promptly).
+ */
+export const SCALED_TIMING = {
+  leaseDurationSeconds: 4,
+  nodeStatusUpdateFrequencyMs: 1_000,
+  tolerationSeconds: 3,
+  lifecycle: { nodeMonitorPeriodMs: 500, nodeMonitorGracePeriodMs: 5_000, nodeStartupGracePeriodMs: 6_000, nodeEvictionRate: 1 },
+  transport: { readIdleTimeoutMs: 3_000, pingTimeoutMs: 1_500 },
+} as const satisfies Partial<LabOptions>;
+
 export interface LifecycleLab {
   readonly cluster: TestCluster;
   readonly config: ClientConfig;
