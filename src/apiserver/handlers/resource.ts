@@ -15,6 +15,7 @@ import type { ResourceRequest } from '../request-info.js';
 import { isDryRun, parseDeleteOptions, parseListQuery } from './options.js';
 import { checkBodyFields, checkPatchedFields } from './field-validation.js';
 import { applyPatch } from './patch.js';
+import { handleBinding, handleEviction } from './pod-subresources.js';
 import { handleScale } from './scale.js';
 import type { WatchServer } from './watch.js';
 import { handleList, respondList } from './list.js';
@@ -36,6 +37,8 @@ export async function handleResource(ctx: RequestContext, info: ResourceRequest,
   const namespace = resource.namespaced ? info.namespace : undefined;
   if (sub === 'scale') return handleScale(ctx, info, store, namespace);
   if (sub === 'finalize') return handleFinalize(ctx, info, store);
+  if (sub === 'binding') return handleBinding(ctx, info, store);
+  if (sub === 'eviction') return handleEviction(ctx, info, deps.registry);
   if (sub !== undefined && sub !== 'status') {
     throw apiErrors.methodNotAllowed(ctx.req.method ?? '', { group: resource.group, plural: `${resource.plural}/${sub}` });
   }
