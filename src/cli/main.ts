@@ -10,6 +10,7 @@ import { lbCommand } from './lb.js';
 import { controllerManagerCommand } from './controller-manager.js';
 import { doctorCommand } from './doctor.js';
 import { nodeCommand } from './node.js';
+import { schedulerCommand } from './scheduler.js';
 import { upCommand } from './up.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,6 +23,7 @@ const program = new Command('tskube')
   .addCommand(apiserverCommand())
   .addCommand(lbCommand())
   .addCommand(controllerManagerCommand())
+  .addCommand(schedulerCommand())
   .addCommand(nodeCommand())
   .addCommand(doctorCommand());
 

@@ -24,6 +24,7 @@ import { realClock, type Clock } from './clock.js';
 import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
 import type { ResourceClient } from './resource-client.js';
 import type { RestClient } from './rest-client.js';
+import { withDeadline } from '../util/deadline.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -184,10 +185,9 @@ export class LeaderElector {
    * False means "not ours (now)"; only an onNewLeader callback's exception escapes.
    */
   private async tryAcquireOrRenew(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
-    const bounded = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs)))]);
     let ok = false;
     try {
-      ok = await this.attempt(bounded);
+      ok = await withDeadline(signal, Math.floor(timeoutMs), (bounded) => this.attempt(bounded));
     } catch (err) {
       if (!signal.aborted) {
         if (isConflict(err) || isAlreadyExists(err)) this.log.debug({ err: (err as Error).message }, 'lost a race for the lease');

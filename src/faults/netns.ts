@@ -154,6 +154,8 @@ export async function createNetnsLab(): Promise<NetnsLab> {
           clearTimeout(timer);
           resolve({ code: null, stdout, stderr: stderr + err.message });
         });
+        // A command that exits before reading its input must not crash the caller with EPIPE.
+        child.stdin?.on('error', () => {});
         child.stdin?.end(options.input ?? '');
       });
     },

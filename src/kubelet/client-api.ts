@@ -11,6 +11,9 @@ import { isNotFound, type RestClient } from '../client/index.js';
 import type { HeartbeatApi } from './api.js';
 
 type NodeObj = Node & KubeObject;
+
+/** Calls to closeAllConnections closer together than this close only once. */
+const CLOSE_DEBOUNCE_MS = 500;
 type LeaseObj = Lease & KubeObject;
 
 export function clientHeartbeatApi(client: RestClient): HeartbeatApi {
@@ -24,6 +27,7 @@ export function clientHeartbeatApi(client: RestClient): HeartbeatApi {
       throw err;
     }
   };
+  let lastClosedAt = 0;
   return {
     getNode: (name, signal) => orUndefined(nodes.get(name, { signal })),
     createNode: (node, signal) => nodes.create(node as NodeObj, { signal }),
@@ -31,6 +35,12 @@ export function clientHeartbeatApi(client: RestClient): HeartbeatApi {
     getLease: (namespace, name, signal) => orUndefined(leases.get(name, { namespace, signal })),
     createLease: (lease, signal) => leases.create(lease as LeaseObj, { namespace: lease.metadata?.namespace ?? 'kube-node-lease', signal }),
     updateLease: (lease, signal) => leases.update(lease as LeaseObj, { namespace: lease.metadata?.namespace ?? 'kube-node-lease', signal }),
-    closeAllConnections: () => client.transport.closeAllConnections('heartbeat failed repeatedly'),
+    closeAllConnections: () => {
+      // The lease and status loops share this client and may both give up within moments: the
+      // second call must not kill the connection the first one just dialled.
+      if (Date.now() - lastClosedAt < CLOSE_DEBOUNCE_MS) return;
+      lastClosedAt = Date.now();
+      client.transport.closeAllConnections('heartbeat failed repeatedly');
+    },
   };
 }

@@ -14,6 +14,7 @@
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { NodeStatus } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../log.js';
+import { withDeadline } from '../util/deadline.js';
 import { sleep } from '../util/sleep.js';
 import type { HeartbeatApi } from './api.js';
 import { healthyConditions, nodeObject, nodeStatus, statusChanged, type NodeIdentity } from './node-object.js';
@@ -68,8 +69,8 @@ export class NodeHeartbeat {
     const { name } = this.options.node;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        const existing = await this.api.getNode(name, this.requestSignal(signal));
-        if (!existing) await this.api.createNode(nodeObject(this.options.node), this.requestSignal(signal));
+        const existing = await this.call(signal, (s) => this.api.getNode(name, s));
+        if (!existing) await this.call(signal, (s) => this.api.createNode(nodeObject(this.options.node), s));
         this.lastStatus = existing?.status;
         return;
       } catch (err) {
@@ -96,11 +97,11 @@ export class NodeHeartbeat {
       await this.withRetries('status', signal, async () => {
         // Compared against the server's copy, as the kubelet does: the node lifecycle controller
         // may have set the conditions to Unknown while we could not reach the server.
-        const current = await this.api.getNode(this.options.node.name, this.requestSignal(signal));
+        const current = await this.call(signal, (s) => this.api.getNode(this.options.node.name, s));
         if (current?.status) this.lastStatus = current.status;
         const next = nodeStatus(this.options.node, healthyConditions(), this.lastStatus, this.now());
         if (!statusChanged(this.lastStatus, next) && Date.now() - this.lastReportedAt < this.reportFrequencyMs) return;
-        const node = await this.api.patchNodeStatus(this.options.node.name, { status: next }, this.requestSignal(signal));
+        const node = await this.call(signal, (s) => this.api.patchNodeStatus(this.options.node.name, { status: next }, s));
         this.lastStatus = node.status ?? next;
         this.lastReportedAt = Date.now();
       });
@@ -112,22 +113,22 @@ export class NodeHeartbeat {
     const { name } = this.options.node;
     const renewTime = microTime(this.now());
     if (!this.lease) {
-      this.lease = await this.api.getLease(LEASE_NAMESPACE, name, this.requestSignal(signal));
+      this.lease = await this.call(signal, (s) => this.api.getLease(LEASE_NAMESPACE, name, s));
       if (!this.lease) {
-        this.lease = await this.api.createLease(
-          {
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            metadata: { name, namespace: LEASE_NAMESPACE },
-            spec: { holderIdentity: name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime },
-          },
-          this.requestSignal(signal),
-        );
+        const lease: Lease = {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace: LEASE_NAMESPACE },
+          spec: { holderIdentity: name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime },
+        };
+        this.lease = await this.call(signal, (s) => this.api.createLease(lease, s));
         return;
       }
     }
+    const current = this.lease;
+    const renewed: Lease = { ...current, spec: { ...current.spec, holderIdentity: name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime } };
     try {
-      this.lease = await this.api.updateLease({ ...this.lease, spec: { ...this.lease.spec, holderIdentity: name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime } }, this.requestSignal(signal));
+      this.lease = await this.call(signal, (s) => this.api.updateLease(renewed, s));
     } catch (err) {
       // A stale copy (409) or a lease someone deleted (404): read it again on the next try.
       this.lease = undefined;
@@ -151,8 +152,9 @@ export class NodeHeartbeat {
     }
   }
 
-  private requestSignal(signal: AbortSignal): AbortSignal {
-    return AbortSignal.any([signal, AbortSignal.timeout(this.requestTimeoutMs)]);
+  /** One API call, bounded by the heartbeat timeout. */
+  private call<T>(signal: AbortSignal, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(signal, this.requestTimeoutMs, request);
   }
 }
 

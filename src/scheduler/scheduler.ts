@@ -1,0 +1,275 @@
+/**
+ * @module scheduler/scheduler
+ *
+ * The running scheduler, as upstream kube-scheduler's loop around the framework:
+ *
+ *   informers on nodes, namespaces (labels for affinity namespaceSelectors) and all pods;
+ *   pods to schedule: no spec.nodeName, spec.schedulerName "default-scheduler" (or unset), not
+ *   terminating, not terminal — their keys go on a rate-limited queue;
+ *   one worker (cycles are sequential, as upstream's scheduleOne), per key:
+ *     1. a Snapshot of the caches: nodes, assigned non-terminal pods, plus pods this scheduler
+ *        assumed but whose binding the watch has not delivered yet (the scheduler cache's
+ *        AssumePod), so back-to-back pods see each other;
+ *     2. `schedule(pod, snapshot, profile)`;
+ *     3. success: assume, POST pods/{name}/binding (a 409 "already assigned" counts as done), a
+ *        Normal "Scheduled" event; a failed bind forgets the assumption and retries with backoff;
+ *     4. FitError: a Warning "FailedScheduling" event with the FitError's message, the pod's
+ *        PodScheduled condition set False/Unschedulable with the same message, and the key is
+ *        retried with per-pod backoff (1 s doubling to 10 s, upstream's podInitialBackoff /
+ *        podMaxBackoff). A change that may make room — a node added or changed (labels, taints,
+ *        allocatable, unschedulable), an assigned pod deleted — requeues every unschedulable pod
+ *        at once (upstream's MoveAllToActiveOrBackoffQueue).
+ */
+import type { Namespace as NamespaceType, Node as NodeType, Pod as PodType, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../api/object.js';
+import {
+  DeletedFinalStateUnknown,
+  ItemExponentialFailureRateLimiter,
+  isApiStatusError,
+  listWatchFor,
+  metaNamespaceKey,
+  RateLimitingQueue,
+  runController,
+  SharedInformer,
+  type RestClient,
+} from '../client/index.js';
+import type { Logger } from '../log.js';
+import { isTerminal, schedule, Snapshot, type FitError, type Profile } from './framework.js';
+import { metaTime, PodEventRecorder } from './events.js';
+import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.js';
+
+type Node = NodeType & KubeObject;
+type Pod = PodType & KubeObject;
+type Namespace = NamespaceType & KubeObject;
+
+/** Upstream's defaults (podInitialBackoffSeconds, podMaxBackoffSeconds). */
+export const POD_INITIAL_BACKOFF_MS = 1_000;
+export const POD_MAX_BACKOFF_MS = 10_000;
+
+export interface SchedulerOptions {
+  readonly client: RestClient;
+  readonly log: Logger;
+  readonly profile?: Profile;
+  /** Pods whose spec.schedulerName is this (or unset, for the default) are ours. */
+  readonly schedulerName?: string;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Tie breaking between equally scored nodes; default Math.random. */
+  readonly random?: () => number;
+}
+
+export interface SchedulerStats {
+  /** Pods bound to a node by this scheduler. */
+  scheduled: number;
+  /** Scheduling attempts that ended in a FitError. */
+  unschedulable: number;
+  /** Binding calls that failed (other than "already assigned"). */
+  bindErrors: number;
+}
+
+/** Thrown by a sync whose pod fits nowhere: runController retries the key with backoff. */
+export class PodUnschedulableError extends Error {
+  override readonly name = 'PodUnschedulableError';
+}
+
+/** Whether this scheduler should place `pod`: unassigned, ours, not terminating, not finished. */
+export function needsScheduling(pod: PodType, schedulerName = DEFAULT_SCHEDULER_NAME): boolean {
+  if (pod.spec?.nodeName) return false;
+  if (pod.metadata?.deletionTimestamp) return false;
+  if (isTerminal(pod)) return false;
+  return (pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME) === schedulerName;
+}
+
+export class Scheduler {
+  readonly stats: SchedulerStats = { scheduled: 0, unschedulable: 0, bindErrors: 0 };
+  private readonly nodes: SharedInformer<Node>;
+  private readonly pods: SharedInformer<Pod>;
+  private readonly namespaces: SharedInformer<Namespace>;
+  private readonly queue: RateLimitingQueue<string>;
+  private readonly profile: Profile;
+  private readonly schedulerName: string;
+  private readonly events: PodEventRecorder;
+  /** Pod key → the pod as assumed on its node, until the informer shows it assigned (or gone). */
+  private readonly assumed = new Map<string, Pod>();
+  /** Keys of pods whose last attempt found no node. */
+  private readonly unschedulablePods = new Set<string>();
+
+  constructor(private readonly options: SchedulerOptions) {
+    const { client, log } = options;
+    this.profile = options.profile ?? defaultProfile;
+    this.schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.events = new PodEventRecorder(client, this.schedulerName, log);
+    this.queue = new RateLimitingQueue<string>({
+      rateLimiter: new ItemExponentialFailureRateLimiter<string>(options.initialBackoffMs ?? POD_INITIAL_BACKOFF_MS, options.maxBackoffMs ?? POD_MAX_BACKOFF_MS),
+    });
+    this.nodes = new SharedInformer<Node>({ name: 'nodes', listWatch: listWatchFor(client.resource<Node>('', 'v1', 'nodes')), log });
+    this.namespaces = new SharedInformer<Namespace>({ name: 'namespaces', listWatch: listWatchFor(client.resource<Namespace>('', 'v1', 'namespaces')), log });
+    this.pods = new SharedInformer<Pod>({ name: 'pods', listWatch: listWatchFor(client.resource<Pod>('', 'v1', 'pods')), log });
+
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.onPodChange(undefined, pod),
+      onUpdate: (old, pod) => this.onPodChange(old, pod),
+      onDelete: (obj) => this.onPodDelete(obj instanceof DeletedFinalStateUnknown ? obj.obj : obj),
+    });
+    this.nodes.addEventHandler({
+      onAdd: (_node, initial) => {
+        if (!initial) this.moveAllUnschedulable('NodeAdd');
+      },
+      onUpdate: (old, node) => {
+        if (nodeSchedulingChanged(old, node)) this.moveAllUnschedulable('NodeUpdate');
+      },
+    });
+  }
+
+  /** Runs until the signal aborts; resolves once the worker and the informers have stopped. */
+  async run(signal: AbortSignal): Promise<void> {
+    const informers = [this.nodes.run(signal), this.namespaces.run(signal), this.pods.run(signal)];
+    await runController({
+        name: 'scheduler',
+        queue: this.queue,
+        // Sequential cycles: each sees the previous one's assumption (upstream's scheduleOne).
+        workers: 1,
+        informers: [this.nodes, this.namespaces, this.pods],
+        signal,
+        // An unschedulable pod is retried for as long as it exists.
+        maxRetries: Number.POSITIVE_INFINITY,
+        sync: (key, s) => this.sync(key, s),
+        log: this.options.log,
+      });
+    await Promise.all(informers);
+  }
+
+  private onPodChange(old: Pod | undefined, pod: Pod): void {
+    const key = metaNamespaceKey(pod);
+    if (pod.spec?.nodeName) {
+      // Bound (by us or anyone): the cache has it now, the assumption is no longer needed.
+      this.assumed.delete(key);
+      this.unschedulablePods.delete(key);
+      return;
+    }
+    if (!needsScheduling(pod, this.schedulerName)) return;
+    // Our own status writes (the PodScheduled condition) must not cut the backoff short; a change
+    // to what the pod asks for (spec, labels) is worth another try at once, as upstream's
+    // isPodUpdated.
+    if (old && needsScheduling(old, this.schedulerName) && !podSchedulingChanged(old, pod)) return;
+    this.queue.add(key);
+  }
+
+  private onPodDelete(pod: Pod): void {
+    const key = metaNamespaceKey(pod);
+    this.assumed.delete(key);
+    this.unschedulablePods.delete(key);
+    this.events.forget(pod.metadata?.uid);
+    // An assigned pod gone frees its node's resources, ports and anti-affinity.
+    if (pod.spec?.nodeName && !isTerminal(pod)) this.moveAllUnschedulable('AssignedPodDelete');
+  }
+
+  private moveAllUnschedulable(event: string): void {
+    if (this.unschedulablePods.size === 0) return;
+    this.options.log.debug({ event, pods: this.unschedulablePods.size }, 'cluster changed; retrying unschedulable pods');
+    for (const key of this.unschedulablePods) this.queue.add(key);
+  }
+
+  /** The cluster as this cycle sees it: the informers' caches plus our assumptions. */
+  snapshot(): Snapshot {
+    const pods: Pod[] = [];
+    for (const pod of this.pods.indexer.list()) {
+      if (pod.spec?.nodeName) pods.push(pod);
+    }
+    for (const [key, assumedPod] of this.assumed) {
+      const current = this.pods.indexer.getByKey(key);
+      // Gone, or the cache already has it assigned (then it is in `pods`).
+      if (!current || current.spec?.nodeName) this.assumed.delete(key);
+      else pods.push(assumedPod);
+    }
+    const namespaceLabels = new Map<string, Record<string, string>>();
+    for (const ns of this.namespaces.indexer.list()) namespaceLabels.set(ns.metadata?.name ?? '', ns.metadata?.labels ?? {});
+    return new Snapshot(this.nodes.indexer.list(), pods, namespaceLabels);
+  }
+
+  private async sync(key: string, signal: AbortSignal): Promise<void> {
+    const pod = this.pods.indexer.getByKey(key);
+    if (!pod || !needsScheduling(pod, this.schedulerName)) {
+      this.unschedulablePods.delete(key);
+      return;
+    }
+    // Already bound by an earlier cycle; the watch has not caught up yet.
+    if (this.assumed.has(key)) return;
+    const snapshot = this.snapshot();
+    const result = schedule(pod, snapshot, this.profile, this.options.random ? { random: this.options.random } : {});
+    if (!result.ok) return this.handleFitError(key, pod, result.error, signal);
+
+    const nodeName = result.nodeName;
+    this.assumed.set(key, { ...pod, spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName } });
+    this.unschedulablePods.delete(key);
+    const namespace = pod.metadata!.namespace!;
+    const name = pod.metadata!.name!;
+    try {
+      await this.options.client.request({
+        method: 'POST',
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`,
+        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, ...(pod.metadata?.uid && { uid: pod.metadata.uid }) }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
+        idempotent: false,
+        signal,
+      });
+    } catch (err) {
+      if (isApiStatusError(err, 409) && /already assigned/.test(err.message)) {
+        // Bound already (a retried request that had landed, or another scheduler): the watch will
+        // tell us where; until then keep our guess, which is right in the retried case.
+        this.options.log.info({ pod: key, err: err.message }, 'pod already bound');
+        return;
+      }
+      this.assumed.delete(key);
+      if (isApiStatusError(err, 404)) return;
+      this.stats.bindErrors++;
+      throw err;
+    }
+    this.stats.scheduled++;
+    this.options.log.info({ pod: key, node: nodeName, feasibleNodes: result.feasible.length }, 'bound pod to node');
+    await this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, signal);
+  }
+
+  private async handleFitError(key: string, pod: Pod, error: FitError, signal: AbortSignal): Promise<never> {
+    this.stats.unschedulable++;
+    this.unschedulablePods.add(key);
+    const message = error.message;
+    this.options.log.info({ pod: key, message }, 'unable to schedule pod; waiting');
+    await this.events.record(pod, 'Warning', 'FailedScheduling', message, signal);
+    await this.setUnschedulableCondition(pod, message, signal);
+    throw new PodUnschedulableError(message);
+  }
+
+  /** PodScheduled=False/Unschedulable with the FitError's message, unless it already says so. */
+  private async setUnschedulableCondition(pod: Pod, message: string, signal: AbortSignal): Promise<void> {
+    const existing = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (existing?.status === 'False' && existing.reason === 'Unschedulable' && existing.message === message) return;
+    const condition: PodCondition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastTransitionTime: existing?.status === 'False' && existing.lastTransitionTime ? existing.lastTransitionTime : metaTime(),
+    };
+    try {
+      await this.options.client
+        .resource<Pod>('', 'v1', 'pods')
+        .patch(pod.metadata!.name!, 'strategic', { status: { conditions: [condition] } }, { namespace: pod.metadata!.namespace!, subresource: 'status', signal });
+    } catch (err) {
+      if (isApiStatusError(err, 404) || signal.aborted) return;
+      this.options.log.warn({ err, pod: metaNamespaceKey(pod) }, 'could not set the PodScheduled condition');
+    }
+  }
+}
+
+/** A node change that can make an unschedulable pod fit (upstream's NodeUpdate queueing hints). */
+export function nodeSchedulingChanged(old: NodeType, node: NodeType): boolean {
+  const relevant = (n: NodeType) =>
+    JSON.stringify([n.metadata?.labels ?? {}, n.spec?.taints ?? [], n.spec?.unschedulable ?? false, n.status?.allocatable ?? n.status?.capacity ?? {}]);
+  return relevant(old) !== relevant(node);
+}
+
+/** Whether a pod changed other than in status and bookkeeping metadata (upstream's isPodUpdated). */
+export function podSchedulingChanged(old: PodType, pod: PodType): boolean {
+  const relevant = (p: PodType) => JSON.stringify([p.spec ?? {}, p.metadata?.labels ?? {}, p.metadata?.annotations ?? {}]);
+  return relevant(old) !== relevant(pod);
+}
