@@ -16,6 +16,7 @@ import { loadKubeconfig } from '../client/index.js';
 import { DEFAULT_NODE_LIFECYCLE_CONFIG } from '../controllers/nodelifecycle/config.js';
 import { createFleet, runFleet } from '../kubelet/fleet.js';
 import { runControllerManager } from './controller-manager.js';
+import { runScheduler } from './scheduler.js';
 import { parsePort, parsePositiveInt, parseZones } from './parse.js';
 import { onShutdownSignal } from './signals.js';
 
@@ -76,6 +77,7 @@ export async function runUp(options: UpOptions): Promise<void> {
   const fleet = createFleet({ config: clientConfig, count: state.nodes, zones: state.zones, log: createLogger('node') });
   const nodes = runFleet(fleet, shutdown.signal);
   // One process, one controller manager: no leader election needed.
+  const scheduler = runScheduler({ clientConfig, log: createLogger('scheduler'), leaderElect: false, signal: shutdown.signal });
   const controllers = runControllerManager({
     clientConfig,
     config: DEFAULT_NODE_LIFECYCLE_CONFIG,
@@ -89,8 +91,8 @@ export async function runUp(options: UpOptions): Promise<void> {
     `  storage: ${describeStorage(spec)}, revision ${revision}`,
     `  API server: ${apiserver.url} (HTTP/2 and HTTP/1.1), kubeconfig ${apiserver.kubeconfigPath}`,
     `  nodes: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}`,
-    `  controllers: node lifecycle, namespace`,
-    `  not yet built: scheduler, workload controllers, pods that run, service proxy and DNS.`,
+    `  controllers: node lifecycle, namespace; scheduler`,
+    `  not yet built: workload controllers (Deployments make no pods yet), pods that run, service proxy and DNS.`,
     '',
     'Next, in another terminal:',
     `  export KUBECONFIG=${apiserver.kubeconfigPath}`,
@@ -101,7 +103,7 @@ export async function runUp(options: UpOptions): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   log.info({ signal: await shutdown.received }, 'shutting down');
-  await Promise.all([nodes, controllers]);
+  await Promise.all([nodes, controllers, scheduler]);
   await apiserver.close();
   await compactor;
   await kv.close();
