@@ -4,6 +4,7 @@
  * and a server restart without missing or duplicating a change.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type {
   ListWatch} from '@kubernetes/client-node';
@@ -87,7 +88,7 @@ describe('@kubernetes/client-node against tskube', () => {
   it('keeps an informer in sync across a 410 and a server restart', async () => {
     // A server of its own, so this test can restart it: same storage, same data dir, same port.
     const kv = new MemoryKV();
-    let server: RunningApiServer = await startApiServer({ kv, dataDir: cluster.dataDir + '-informer', host: '127.0.0.1', port: 0 });
+    let server: RunningApiServer = await startApiServer({ kv, dataDir: join(cluster.dataDir, 'informer'), host: '127.0.0.1', port: 0 });
     const port = Number(new URL(server.url).port);
     const ikc = new KubeConfig();
     ikc.loadFromFile(server.kubeconfigPath);
@@ -112,7 +113,7 @@ describe('@kubernetes/client-node against tskube', () => {
       await kv.create('/registry/core/configmaps/default/i2', Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'i2', namespace: 'default', uid: 'u-i2', creationTimestamp: '2026-01-01T00:00:00Z' }, data: { v: '1' } })));
       // History the informer would resume from is compacted away: its watch must get 410 and relist.
       await kv.compact((await kv.stats()).revision);
-      server = await startApiServer({ kv, dataDir: cluster.dataDir + '-informer', host: '127.0.0.1', port });
+      server = await startApiServer({ kv, dataDir: join(cluster.dataDir, 'informer'), host: '127.0.0.1', port });
       await eventually(() => adds.includes('i2'), 20_000, 'the informer to relist and see i2 after the restart');
       const i1 = await iapi.readNamespacedConfigMap({ name: 'i1', namespace: 'default' });
       i1.data = { v: '2' };
