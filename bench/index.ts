@@ -9,11 +9,13 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { parsePositiveInt } from '../src/cli/parse.js';
 import { runApiServerBench } from './apiserver.js';
+import { runHeartbeatsBench } from './heartbeats.js';
 import { runStorageBench } from './storage.js';
 
 const suites: Record<string, (seconds: number) => Promise<Record<string, unknown>>> = {
   storage: (seconds) => runStorageBench({ seconds, listKeys: 10_000 }),
   apiserver: (seconds) => runApiServerBench({ seconds }),
+  heartbeats: (seconds) => runHeartbeatsBench({ seconds }),
 };
 
 const program = new Command('bench')
@@ -35,6 +37,10 @@ const program = new Command('bench')
     const apiserver = figures.apiserver as Record<string, unknown> | undefined;
     if (apiserver) {
       for (const key of ['leasePutToBareRatio', 'leasePutP99Ms', 'list100kPodsSeconds', 'watchDeliveryP99Ms']) figures[key] = apiserver[key];
+    }
+    const heartbeats = figures.heartbeats as Record<string, unknown> | undefined;
+    if (heartbeats) {
+      for (const key of ['heartbeats10kNotReady', 'heartbeats10kP99Ms', 'heartbeats10kPerSecond']) figures[key] = heartbeats[key];
     }
     if (options.json) writeFileSync(options.json, `${JSON.stringify(figures, null, 2)}\n`);
   });
