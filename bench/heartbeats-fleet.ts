@@ -42,6 +42,8 @@ class FleetMeter {
   registrationMs: number[] = [];
   registered = 0;
   lastRegisteredAt = 0;
+  /** The longest time between two successful lease renewals of one node, since the previous query. */
+  longestLeaseGapMs = 0;
   /** Failures by kind: the message with node names and ports masked, and how often it happened. */
   readonly errors = new Map<string, number>();
 
@@ -89,7 +91,7 @@ runEntry(async () => {
   const indexes: number[] = [];
   for (let i = job.index; i < job.totalNodes; i += job.processes) indexes.push(i);
   const meter = new FleetMeter();
-  const byName = new Map<string, { startedAt: number; lease: boolean; status: boolean }>();
+  const byName = new Map<string, { startedAt: number; lease: boolean; status: boolean; lastLeaseAt: number }>();
   const nodes: VirtualNode[] = createFleet({
     config,
     count: indexes.length,
@@ -102,7 +104,13 @@ runEntry(async () => {
       else h[ok ? 'statusOk' : 'statusFailed']++;
       if (!ok) meter.error(`${kind} heartbeat: ${error instanceof Error ? error.message : String(error)}`);
       const node = byName.get(name);
-      if (!ok || !node || (node.lease && node.status)) return;
+      if (!ok || !node) return;
+      if (kind === 'lease') {
+        const now = performance.now();
+        if (node.lastLeaseAt > 0) meter.longestLeaseGapMs = Math.max(meter.longestLeaseGapMs, now - node.lastLeaseAt);
+        node.lastLeaseAt = now;
+      }
+      if (node.lease && node.status) return;
       if (kind === 'lease') node.lease = true;
       else node.status = true;
       if (node.lease && node.status) {
@@ -136,7 +144,7 @@ runEntry(async () => {
       const now = performance.now();
       for (; started < nodes.length && t0 + (indexes[started]! * job.spanMs) / job.totalNodes <= now; started++) {
         const node = nodes[started]!;
-        byName.set(node.identity.name, { startedAt: now, lease: false, status: false });
+        byName.set(node.identity.name, { startedAt: now, lease: false, status: false, lastLeaseAt: 0 });
         runs.push(
           node.heartbeat.run(nodeStops[started]!.signal).catch((err: unknown) => {
             meter.error(`node ${node.identity.name} stopped: ${(err as Error).message}`);
@@ -162,6 +170,7 @@ runEntry(async () => {
       dials += s.dials;
     }
     const stats: FleetStats = {
+      atMs: performance.timeOrigin + performance.now(),
       eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
       eventLoopDelayMaxMs: delay.max / 1e6,
       nodes: nodes.length,
@@ -172,6 +181,7 @@ runEntry(async () => {
       requests: structuredClone(meter.requests),
       registrationMs: meter.registrationMs,
       latencyMs: meter.latencyMs,
+      longestLeaseGapMs: Math.round(meter.longestLeaseGapMs),
       sessions,
       dials,
       errors: Object.fromEntries(meter.errors),
@@ -181,6 +191,7 @@ runEntry(async () => {
     delay.reset();
     meter.registrationMs = [];
     meter.latencyMs = emptySamples();
+    meter.longestLeaseGapMs = 0;
     void tellDriver({ type: 'stats', stats });
   });
 

@@ -41,6 +41,8 @@ export interface GcStats {
 }
 
 export interface FleetStats extends ServerStats {
+  /** When the counters were read (ms since the epoch, sub-millisecond): rates use the fleet's own clock. */
+  readonly atMs: number;
   readonly nodes: number;
   readonly started: number;
   /** Nodes whose first lease renewal and first status heartbeat both succeeded. */
@@ -54,6 +56,8 @@ export interface FleetStats extends ServerStats {
   /** Since the previous query: each node's start-to-registered time, and each answered request's latency (ms). */
   readonly registrationMs: number[];
   readonly latencyMs: Record<RequestKind, number[]>;
+  /** Since the previous query: the longest time between two successful lease renewals of one node (ms). */
+  readonly longestLeaseGapMs: number;
   /** Open HTTP/2 sessions and dials over every node's client. */
   readonly sessions: number;
   readonly dials: number;
