@@ -8,16 +8,9 @@
  * unreachable taints.
  */
 import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { tolerates } from '../../api/tolerations.js';
 
-/** Whether a toleration tolerates a taint (upstream's Toleration.ToleratesTaint). */
-export function tolerates(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  const operator = toleration.operator ?? 'Equal';
-  if (operator === 'Exists') return true;
-  if (operator === 'Equal') return (toleration.value ?? '') === (taint.value ?? '');
-  return false;
-}
+export { tolerates };
 
 /**
  * Epoch milliseconds at which the pod must be evicted; `undefined` when never (no NoExecute

@@ -6,18 +6,11 @@
  * with fewer untolerated PreferNoSchedule taints (weight 3). A not-ready node is kept off this way
  * too: the node lifecycle controller taints it `node.kubernetes.io/not-ready:NoSchedule`.
  */
-import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Taint } from 'kubernetes-types/core/v1.js';
+import { tolerates } from '../../api/tolerations.js';
 import { defaultNormalizeScore, SUCCESS, unresolvable, type FilterPlugin, type ScorePlugin } from '../framework.js';
 
-/** Upstream's Toleration.ToleratesTaint (kept here: components do not import each other). */
-export function tolerates(toleration: Toleration, taint: Pick<Taint, 'key' | 'value' | 'effect'>): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  const operator = toleration.operator ?? 'Equal';
-  if (operator === 'Exists') return true;
-  if (operator === 'Equal') return (toleration.value ?? '') === (taint.value ?? '');
-  return false;
-}
+export { tolerates };
 
 export const untoleratedTaintReason = (taint: Taint): string => `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
 
