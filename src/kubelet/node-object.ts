@@ -16,6 +16,10 @@ export interface NodeIdentity {
   readonly memory: string;
   readonly pods: number;
   readonly labels?: Readonly<Record<string, string>>;
+  /** The node's pod address range (spec.podCIDR); pods get their IPs from it. */
+  readonly podCIDR?: string;
+  /** Where this node's kubelet API listens (logs, exec, port-forward); reported in status. */
+  readonly kubeletPort?: number;
 }
 
 export const KUBELET_VERSION = 'v1.32.0-tskube';
@@ -36,7 +40,7 @@ export function nodeObject(id: NodeIdentity): Node {
         ...id.labels,
       },
     },
-    spec: {},
+    spec: id.podCIDR ? { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] } : {},
   };
 }
 
@@ -69,7 +73,7 @@ export function nodeStatus(id: NodeIdentity, conditions: Condition[], previous: 
       { type: 'InternalIP', address: id.address },
       { type: 'Hostname', address: id.name },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: id.kubeletPort ?? 10250 } },
     nodeInfo: {
       machineID: id.name,
       systemUUID: id.name,
