@@ -10,12 +10,14 @@ import { Command } from 'commander';
 import { parsePositiveInt } from '../src/cli/parse.js';
 import { runApiServerBench } from './apiserver.js';
 import { runHeartbeatsBench } from './heartbeats.js';
+import { runProxyBench } from './proxy.js';
 import { runStorageBench } from './storage.js';
 
 const suites: Record<string, (seconds: number) => Promise<Record<string, unknown>>> = {
   storage: (seconds) => runStorageBench({ seconds, listKeys: 10_000 }),
   apiserver: (seconds) => runApiServerBench({ seconds }),
   heartbeats: (seconds) => runHeartbeatsBench({ seconds }),
+  proxy: (seconds) => runProxyBench({ seconds }),
 };
 
 const program = new Command('bench')
