@@ -9,7 +9,9 @@ import { apiserverCommand } from './apiserver.js';
 import { lbCommand } from './lb.js';
 import { controllerManagerCommand } from './controller-manager.js';
 import { doctorCommand } from './doctor.js';
+import { dnsCommand } from './dns.js';
 import { nodeCommand } from './node.js';
+import { proxyCommand } from './proxy.js';
 import { schedulerCommand } from './scheduler.js';
 import { upCommand } from './up.js';
 
@@ -25,7 +27,9 @@ const program = new Command('tskube')
   .addCommand(controllerManagerCommand())
   .addCommand(schedulerCommand())
   .addCommand(nodeCommand())
-  .addCommand(doctorCommand());
+  .addCommand(proxyCommand())
+  .addCommand(doctorCommand())
+  .addCommand(dnsCommand());
 
 try {
   await program.parseAsync(process.argv);
