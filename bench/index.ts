@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { parsePositiveInt } from '../src/cli/parse.js';
 import { runApiServerBench } from './apiserver.js';
 import { runHeartbeatsBench } from './heartbeats.js';
+import { runPodsBench } from './pods.js';
 import { runProxyBench } from './proxy.js';
 import { runStorageBench } from './storage.js';
 
@@ -18,6 +19,7 @@ const suites: Record<string, (seconds: number) => Promise<Record<string, unknown
   apiserver: (seconds) => runApiServerBench({ seconds }),
   heartbeats: (seconds) => runHeartbeatsBench({ seconds }),
   proxy: (seconds) => runProxyBench({ seconds }),
+  pods: (seconds) => runPodsBench({ seconds }),
 };
 
 const program = new Command('bench')

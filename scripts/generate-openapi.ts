@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { dirname, join, posix, relative } from 'node:path';
 import ts from 'typescript';
+import { EXTRA_FIELDS } from '../src/apiserver/openapi/extra-fields.js';
 import { ATOMIC_STRUCTS, FIELD_MERGE_META, type FieldMergeMeta } from '../src/apiserver/openapi/patch-strategies.js';
 import { REF_PREFIX, type GroupVersionKind, type Schema } from '../src/apiserver/openapi/schema.js';
 
@@ -141,6 +142,7 @@ class Generator {
       'x-kubernetes-int-or-string': true,
     });
     this.addMultiGroupKinds();
+    this.addExtraFields();
     this.applyMergeMeta();
     return new Map([...this.schemas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
@@ -249,6 +251,18 @@ class Generator {
       if (!schema) throw new Error(`kubernetes-types has no ${meta + kind}`);
       const gvks: GroupVersionKind[] = gvs.map((gv) => ({ group: gv.group, kind, version: gv.version }));
       this.schemas.set(meta + kind, { ...schema, 'x-kubernetes-group-version-kind': gvks });
+    }
+  }
+
+  /** Fields tskube serves beyond kubernetes-types (extra-fields.ts), e.g. ServiceSpec.topologyKeys. */
+  private addExtraFields(): void {
+    for (const [name, fields] of Object.entries(EXTRA_FIELDS)) {
+      const schema = this.schemas.get(name);
+      if (!schema?.properties) throw new Error(`extra-fields.ts: ${name} is not an object type in kubernetes-types`);
+      const clash = Object.keys(fields).filter((field) => schema.properties![field] !== undefined);
+      if (clash.length > 0) throw new Error(`extra-fields.ts: ${name} already declares ${clash.join(', ')}`);
+      const properties = Object.fromEntries(Object.entries({ ...schema.properties, ...fields }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      this.schemas.set(name, { ...schema, properties });
     }
   }
 

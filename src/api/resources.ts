@@ -80,7 +80,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
       status(self),
       { name: 'binding', group: '', version: 'v1', kind: 'Binding', verbs: ['create'] },
       { name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
+      { name: 'exec', group: '', version: 'v1', kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] },
+      { name: 'portforward', group: '', version: 'v1', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
     ],
   }),
   resource('v1', 'Service', 'services', {

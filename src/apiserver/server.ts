@@ -8,15 +8,20 @@
  */
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { setMaxListeners } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { apiErrors } from '../api/errors.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { createLogger } from '../log.js';
 import { Registry } from '../registry/registry.js';
+import type { ServiceAllocationOptions } from '../registry/service/allocation.js';
+import { ensureKubernetesService } from '../registry/service/kubernetes-service.js';
 import type { ResourceStore } from '../registry/store.js';
 import type { KV } from '../storage/interface.js';
 import { isAuthenticationError, loadTokenFile, newRequestAuthenticator, type Authenticator, type UserInfo } from './authn/index.js';
 import { handleResource } from './handlers/resource.js';
+import { KubeletClient, proxyPodUpgrade, rejectUpgrade, STREAMING_SUBRESOURCES } from './handlers/pod-streams/index.js';
 import { CachedWatchServer } from './handlers/watch.js';
 import { sendError, toApiError, type RequestContext, type ServerRequest, type ServerResponseLike } from './http.js';
 import { serveNonResource } from './nonresource.js';
@@ -34,6 +39,8 @@ export interface ApiServerOptions {
   readonly port: number;
   /** A static token file (upstream's --token-auth-file format). */
   readonly tokenFile?: string;
+  /** `--service-cluster-ip-range` and `--service-node-port-range` (registry/service/ranges.ts). */
+  readonly services?: ServiceAllocationOptions;
 }
 
 export class ApiServer {
@@ -47,11 +54,12 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   private authenticator: Authenticator | undefined;
   private readonly connectionUsers = new WeakMap<object, { user: UserInfo; until: number }>();
+  private readonly kubelet: KubeletClient;
 
   constructor(private readonly options: ApiServerOptions) {
     // Every watch cache and open watch listens on the shutdown signal.
     setMaxListeners(0, this.stop.signal);
-    this.registry = new Registry(options.kv);
+    this.registry = new Registry(options.kv, { ...(options.services && { services: options.services }), log: this.log });
     this.server = createSecureServer({
       allowHTTP1: true,
       cert: options.pki.serving.certPem,
@@ -60,7 +68,10 @@ export class ApiServer {
       requestCert: true,
       rejectUnauthorized: false,
     });
+    this.kubelet = new KubeletClient(options.pki.ca);
     this.server.on('request', (req, res) => void this.handle(req, res));
+    // HTTP/1.1 upgrades (kubectl exec and port-forward): the socket is handed over to the proxy.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.on('session', (session) => {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
@@ -95,6 +106,9 @@ export class ApiServer {
       });
     });
     const address = this.server.address() as AddressInfo;
+    const host = this.options.host ?? '127.0.0.1';
+    // Pods reach the API server through default/kubernetes; a wildcard bind advertises loopback.
+    await ensureKubernetesService(this.registry, { ip: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host, port: address.port }, this.log);
     this.log.info({ address: address.address, port: address.port }, 'API server listening');
     return address;
   }
@@ -143,7 +157,7 @@ export class ApiServer {
       const ctx: RequestContext = { req, res, url, query: url.searchParams, user, signal: abort.signal };
       const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (info.kind === 'nonResource') return await serveNonResource(req, res, path, this.health);
-      await handleResource(ctx, info, { registry: this.registry, watches: this.watches, cacheFor: this.cacheFor });
+      await handleResource(ctx, info, { registry: this.registry, watches: this.watches, cacheFor: this.cacheFor, kubelet: this.kubelet });
     } catch (err) {
       const apiError = isAuthenticationError(err) ? apiErrors.unauthorized() : toApiError(err);
       if (apiError.code >= 500) this.log.error({ err, method: req.method, url: req.url }, 'request failed');
@@ -151,6 +165,24 @@ export class ApiServer {
       else sendError(res, apiError);
     } finally {
       res.off('close', onClose);
+    }
+  }
+
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    try {
+      const user = await this.authenticate(req);
+      if (!user) throw apiErrors.unauthorized();
+      const url = new URL(req.url ?? '/', 'https://apiserver');
+      const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      const streaming =
+        info.kind === 'resource' && info.group === '' && info.resource === 'pods' && info.name !== undefined && STREAMING_SUBRESOURCES.has(info.subresource ?? '');
+      if (!streaming) throw apiErrors.pathNotFound();
+      await proxyPodUpgrade(req, socket, head, info, url.searchParams, { registry: this.registry, kubelet: this.kubelet });
+    } catch (err) {
+      const apiError = isAuthenticationError(err) ? apiErrors.unauthorized() : toApiError(err);
+      if (apiError.code >= 500) this.log.error({ err, method: req.method, url: req.url }, 'upgrade request failed');
+      rejectUpgrade(socket, apiError);
     }
   }
 

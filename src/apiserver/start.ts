@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { KV } from '../storage/interface.js';
 import { createLogger } from '../log.js';
 import { ensurePki, writeKubeconfig, ADMIN_USER } from './pki/index.js';
+import type { ServiceAllocationOptions } from '../registry/service/allocation.js';
 import { ApiServer } from './server.js';
 
 export interface StartApiServerOptions {
@@ -19,6 +20,8 @@ export interface StartApiServerOptions {
   /** Extra names and addresses clients may dial (load balancers, other interfaces). */
   readonly hosts?: readonly string[];
   readonly tokenFile?: string;
+  /** `--service-cluster-ip-range` and `--service-node-port-range`. */
+  readonly services?: ServiceAllocationOptions;
 }
 
 export interface RunningApiServer {
@@ -33,7 +36,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
   const pki = await ensurePki({ dir: join(options.dataDir, 'pki'), hosts: [options.host, ...(options.hosts ?? [])].filter((h) => h !== '0.0.0.0' && h !== '::') });
   for (const g of pki.generated) log.info({ component: g.component, reason: g.reason }, 'generated certificate');
   for (const w of pki.warnings) log.warn(w);
-  const server = new ApiServer({ kv: options.kv, pki, host: options.host, port: options.port, ...(options.tokenFile && { tokenFile: options.tokenFile }) });
+  const server = new ApiServer({ kv: options.kv, pki, host: options.host, port: options.port, ...(options.tokenFile && { tokenFile: options.tokenFile }), ...(options.services && { services: options.services }) });
   const address = await server.start();
   const dialHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const url = `https://${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${address.port}`;

@@ -6,12 +6,20 @@
  * With --leader-elect (the default), replicas elect one leader through a Lease in kube-system and
  * only it runs the controllers.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { loadKubeconfig, RestClient, runLeaderElection, type ClientConfig } from '../client/index.js';
 import { checkTiming } from '../controllers/nodelifecycle/config.js';
+import { InformerFactory } from '../controllers/common/informers.js';
+import { DaemonSetController } from '../controllers/daemonset/controller.js';
+import { DeploymentController } from '../controllers/deployment/controller.js';
+import { EndpointsController } from '../controllers/endpoints/controller.js';
+import { EndpointSliceController } from '../controllers/endpointslice/controller.js';
+import { GarbageCollector } from '../controllers/garbagecollector/controller.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
+import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import type { NodeLifecycleConfig } from '../controllers/nodelifecycle/config.js';
 import { createLogger, type Logger } from '../log.js';
@@ -25,7 +33,7 @@ interface ControllerManagerFlags extends LifecycleFlags {
 
 export function controllerManagerCommand(): Command {
   const command = new Command('controller-manager')
-    .description('run the controllers (node lifecycle, namespace) as kube-controller-manager')
+    .description('run the controllers (node lifecycle, namespace, replicaset, deployment, daemonset, garbage collector, endpointslice, endpoints) as kube-controller-manager')
     .option('--kubeconfig <file>', 'how to reach the API server (default: $KUBECONFIG or ~/.kube/config)')
     .option('--no-leader-elect', 'run without electing a leader (only one replica may run)');
   addLifecycleFlags(command);
@@ -64,10 +72,22 @@ export interface ControllerManagerOptions {
 export async function runControllerManager(options: ControllerManagerOptions): Promise<void> {
   const client = new RestClient({ config: options.clientConfig, log: options.log, userAgent: 'tskube-controller-manager' });
   const runControllers = async (signal: AbortSignal) => {
+    // A dozen informers and controllers listen on this one signal: not a leak.
+    setMaxListeners(100, signal);
     const nodeLifecycle = new NodeLifecycleController({ client, log: options.log.child({ controller: 'node-lifecycle' }), config: options.config });
     const namespaces = new NamespaceController({ client, log: options.log.child({ controller: 'namespace' }) });
+    // The workload controllers and the garbage collector share one informer per resource.
+    const informers = new InformerFactory(client, options.log.child({ component: 'informers' }));
+    const workloads = [
+      new ReplicaSetController({ client, informers, log: options.log.child({ controller: 'replicaset' }) }),
+      new DeploymentController({ client, informers, log: options.log.child({ controller: 'deployment' }) }),
+      new DaemonSetController({ client, informers, log: options.log.child({ controller: 'daemonset' }) }),
+      new GarbageCollector({ client, informers, log: options.log.child({ controller: 'garbagecollector' }) }),
+      new EndpointSliceController({ client, informers, log: options.log.child({ controller: 'endpointslice' }) }),
+      new EndpointsController({ client, informers, log: options.log.child({ controller: 'endpoints' }) }),
+    ];
     options.onStarted?.({ nodeLifecycle });
-    await Promise.all([nodeLifecycle.run(signal), namespaces.run(signal)]);
+    await Promise.all([nodeLifecycle.run(signal), namespaces.run(signal), informers.run(signal), ...workloads.map((c) => c.run(signal))]);
   };
   try {
     if (!options.leaderElect) return await runControllers(options.signal);

@@ -2,12 +2,20 @@
  * @module cli/node
  *
  * `tskube node`: one node agent, or N virtual ones spread over zones, heartbeating to the API
- * server named by a kubeconfig, with upstream kubelet's heartbeat flags.
+ * server named by a kubeconfig, with upstream kubelet's heartbeat flags, and running the pods
+ * bound to them with the process runtime (default) or the simulated one.
+ *
+ * --data-dir (default ~/.tskube/node, as upstream's kubelet keeps /var/lib/kubelet) holds one
+ * subdirectory per node: pod sandboxes, container logs and the records that let the next run on
+ * the same dir find what the previous one started. Per user, not per working directory, so a
+ * restarted agent finds its pods whichever directory it is started from.
  */
-import { Command } from 'commander';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
 import { loadKubeconfig } from '../client/index.js';
 import { checkTiming, DEFAULT_NODE_LIFECYCLE_CONFIG } from '../controllers/nodelifecycle/config.js';
-import { createFleet, runFleet } from '../kubelet/fleet.js';
+import { createFleet, runFleet, type RuntimeKind } from '../kubelet/fleet.js';
 import { createLogger } from '../log.js';
 import { addHeartbeatFlags, heartbeatTiming, type HeartbeatFlags } from './lifecycle-flags.js';
 import { parsePositiveInt, parseZones } from './parse.js';
@@ -19,6 +27,15 @@ interface NodeFlags extends HeartbeatFlags {
   zones: string[];
   region: string;
   name?: string;
+  runtime: RuntimeKind;
+  dataDir: string;
+}
+
+const DEFAULT_DATA_DIR = join(homedir(), '.tskube', 'node');
+
+function parseRuntime(value: string): RuntimeKind {
+  if (value !== 'process' && value !== 'simulated') throw new InvalidArgumentError('must be "process" or "simulated"');
+  return value;
 }
 
 export function nodeCommand(): Command {
@@ -28,7 +45,9 @@ export function nodeCommand(): Command {
     .option('--count <n>', 'virtual nodes to run in this process', parsePositiveInt, 1)
     .option('--zones <list>', 'zones to spread the nodes over', parseZones, ['zone-a'])
     .option('--region <name>', 'the topology.kubernetes.io/region label', 'local')
-    .option('--name <name>', 'the node name (with --count 1); default tskube-node-1');
+    .option('--name <name>', 'the node name (with --count 1); default tskube-node-1')
+    .option('--runtime <kind>', 'container runtime: process (local processes) or simulated (no processes, like KWOK)', parseRuntime, 'process')
+    .option('--data-dir <dir>', 'where pod sandboxes, logs and container records live (one subdirectory per node)', DEFAULT_DATA_DIR);
   addHeartbeatFlags(command);
   return command.action((flags: NodeFlags) => runNodes(flags));
 }
@@ -47,8 +66,10 @@ async function runNodes(flags: NodeFlags): Promise<void> {
     region: flags.region,
     ...(flags.name && { name: flags.name }),
     log,
+    runtime: flags.runtime,
+    dataDir: flags.dataDir,
     heartbeat: { nodeStatusUpdateFrequencyMs: flags.nodeStatusUpdateFrequency, leaseDurationSeconds: flags.nodeLeaseDurationSeconds },
   });
-  process.stdout.write(`tskube node: ${fleet.length} node(s) heartbeating to ${config.server}: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}\n`);
+  process.stdout.write(`tskube node: ${fleet.length} node(s) (${flags.runtime} runtime, ${flags.dataDir}) heartbeating to ${config.server}: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}\n`);
   await runFleet(fleet, shutdown.signal);
 }

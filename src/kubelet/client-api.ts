@@ -1,14 +1,15 @@
 /**
  * @module kubelet/client-api
  *
- * The node agent's HeartbeatApi over the tskube client library. Each agent gets its own client,
- * so its own connection: one node's dead connection is that node's problem alone.
+ * The node agent's HeartbeatApi and PodApi over the tskube client library. Each agent gets its
+ * own client, so its own connection: one node's dead connection is that node's problem alone.
  */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { Node } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Event, Node, Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
-import { isNotFound, type RestClient } from '../client/index.js';
+import { isNotFound, listWatchFor, type RestClient } from '../client/index.js';
 import type { HeartbeatApi } from './api.js';
+import type { PodApi, PodObject } from './pods/api.js';
 
 type NodeObj = Node & KubeObject;
 
@@ -41,6 +42,39 @@ export function clientHeartbeatApi(client: RestClient): HeartbeatApi {
       if (Date.now() - lastClosedAt < CLOSE_DEBOUNCE_MS) return;
       lastClosedAt = Date.now();
       client.transport.closeAllConnections('heartbeat failed repeatedly');
+    },
+  };
+}
+
+/** The pod workers' API: pods on one node, what their containers refer to, status, events. */
+export function clientPodApi(client: RestClient): PodApi {
+  const pods = client.resource<PodObject>('', 'v1', 'pods');
+  const configMaps = client.resource<ConfigMap & KubeObject>('', 'v1', 'configmaps');
+  const secrets = client.resource<Secret & KubeObject>('', 'v1', 'secrets');
+  const services = client.resource<Service & KubeObject>('', 'v1', 'services');
+  const events = client.resource<Event & KubeObject>('', 'v1', 'events');
+  const orUndefined = async <T>(p: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await p;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  return {
+    podsOnNode: (nodeName) => listWatchFor(pods, { fieldSelector: `spec.nodeName=${nodeName}` }),
+    getPod: (namespace, name, signal) => orUndefined(pods.get(name, { namespace, signal })),
+    updatePodStatus: (pod, signal) => pods.updateStatus(pod, { signal }),
+    deletePodNow: async (namespace, name, uid, signal) => {
+      await pods.delete(name, { namespace, gracePeriodSeconds: 0, preconditions: { uid }, signal });
+    },
+    getConfigMap: (namespace, name, signal) => orUndefined(configMaps.get(name, { namespace, signal })),
+    getSecret: (namespace, name, signal) => orUndefined(secrets.get(name, { namespace, signal })),
+    listServices: async (namespace, signal) => (await services.list({ namespace, signal })).items,
+    getService: (namespace, name, signal) => orUndefined(services.get(name, { namespace, signal })),
+    createEvent: (event, signal) => events.create(event as Event & KubeObject, { namespace: event.metadata?.namespace ?? 'default', signal }),
+    patchEvent: async (namespace, name, patch, signal) => {
+      await events.patch(name, 'merge', patch, { namespace, signal });
     },
   };
 }

@@ -2,15 +2,28 @@
  * @module kubelet/fleet
  *
  * Many node agents in one process (like KWOK), for `tskube up`, tests and scale: each virtual
- * node has its own client, so its own connection and its own fault domain, and heartbeats on its
- * own schedule. Nodes are spread round-robin over the zones.
+ * node has its own client, so its own connection and its own fault domain, heartbeats on its own
+ * schedule, and runs its pods through its own PodManager and container runtime. Nodes are spread
+ * round-robin over the zones.
+ *
+ * Host-mode addressing: node i answers at 127.0.x.y and hands its pods addresses from its own
+ * /24, `127.${64 + (i >> 8)}.${i & 255}.0/24`, all on loopback, so pods of different nodes never
+ * collide on a port.
  */
+import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
 import type { ClientConfig, RestClientOptions } from '../client/index.js';
 import { RestClient } from '../client/index.js';
 import type { Logger } from '../log.js';
-import { clientHeartbeatApi } from './client-api.js';
+import { clientHeartbeatApi, clientPodApi } from './client-api.js';
 import { NodeHeartbeat, type HeartbeatOptions } from './heartbeat.js';
 import type { NodeIdentity } from './node-object.js';
+import { PodManager, type PodManagerOptions, type ServiceHostFn } from './pods/index.js';
+import type { ContainerRuntime } from './runtime/interface.js';
+import { ProcessRuntime } from './runtime/process/index.js';
+import { SimulatedRuntime } from './runtime/simulated.js';
+
+export type RuntimeKind = 'process' | 'simulated';
 
 export interface FleetOptions {
   readonly config: ClientConfig;
@@ -26,26 +39,72 @@ export interface FleetOptions {
   readonly onHeartbeat?: (node: string, kind: 'lease' | 'status', ok: boolean, error?: unknown) => void;
   /** Transport settings for every node's client (health check timing). */
   readonly transport?: RestClientOptions['transport'];
+  /**
+   * The container runtime of every node: "process" (real processes, needs `dataDir`) or
+   * "simulated" (KWOK-like, no processes). Default: process when a dataDir is given, else
+   * simulated — so heartbeat benchmarks and scenarios run thousands of nodes unchanged.
+   */
+  readonly runtime?: RuntimeKind;
+  /** Where runtimes keep sandboxes, logs and container records: one subdirectory per node. */
+  readonly dataDir?: string;
+  /** Pod worker settings shared by every node (backoff, service host, probes, usage sampling). */
+  readonly pods?: Pick<PodManagerOptions, 'serviceHost' | 'backoff' | 'runProbes' | 'usageIntervalMs' | 'errorRetryMs'>;
+  /** Builds a node's runtime instead of the default one (tests). */
+  readonly createRuntime?: (node: NodeIdentity, dataDir: string | undefined) => ContainerRuntime;
+  /**
+   * Where a node's pods reach a Service (the `<NAME>_SERVICE_HOST` they get): by default its
+   * ClusterIP; in host mode, the node's own proxy address for it.
+   */
+  readonly serviceHostFor?: (node: NodeIdentity, index: number) => ServiceHostFn;
+  /**
+   * What else runs on each node beside its kubelet parts, e.g. its service proxy: the fleet runs
+   * them with the node and stops them with it (the CLI wires them; the kubelet knows none).
+   */
+  readonly companions?: (node: { readonly identity: NodeIdentity; readonly client: RestClient }, index: number) => readonly NodeCompanion[];
+}
+
+/** A per-node component the fleet runs beside the node's heartbeat and pods. */
+export interface NodeCompanion {
+  readonly name: string;
+  run(signal: AbortSignal): Promise<void>;
 }
 
 export interface VirtualNode {
   readonly identity: NodeIdentity;
   readonly client: RestClient;
   readonly heartbeat: NodeHeartbeat;
+  readonly runtime: ContainerRuntime;
+  /** The node's pods; also its `ContainerLookup` for the kubelet HTTP server. */
+  readonly pods: PodManager;
+  readonly companions: readonly NodeCompanion[];
+}
+
+/** The address of node i (1-based) in host mode. */
+export function nodeAddress(i: number): string {
+  return `127.0.${1 + Math.floor(i / 250)}.${i % 250}`;
+}
+
+/** The pod range of node i (1-based) in host mode. */
+export function nodePodCIDR(i: number): string {
+  return `127.${64 + (i >> 8)}.${i & 255}.0/24`;
 }
 
 export function createFleet(options: FleetOptions): VirtualNode[] {
+  const kind: RuntimeKind = options.runtime ?? (options.dataDir ? 'process' : 'simulated');
+  if (kind === 'process' && !options.dataDir) throw new TypeError('the process runtime needs a data dir');
   const nodes: VirtualNode[] = [];
   for (let i = 1; i <= options.count; i++) {
     const identity: NodeIdentity = {
       name: options.count === 1 && options.name ? options.name : `${options.namePrefix ?? 'tskube-node-'}${i}`,
       zone: options.zones[(i - 1) % options.zones.length]!,
       region: options.region ?? 'local',
-      address: `127.0.${1 + Math.floor(i / 250)}.${i % 250}`,
+      address: nodeAddress(i),
       cpu: '4',
       memory: '8Gi',
       pods: 110,
+      podCIDR: nodePodCIDR(i),
     };
+    const log = options.log.child({ node: identity.name });
     const client = new RestClient({
       config: options.config,
       log: options.log,
@@ -56,17 +115,55 @@ export function createFleet(options: FleetOptions): VirtualNode[] {
     const heartbeat = new NodeHeartbeat({
       api: clientHeartbeatApi(client),
       node: identity,
-      log: options.log.child({ node: identity.name }),
+      log,
       ...options.heartbeat,
       ...(onHeartbeat && { onHeartbeat: (kind: 'lease' | 'status', ok: boolean, error?: unknown) => onHeartbeat(identity.name, kind, ok, error) }),
     });
-    nodes.push({ identity, client, heartbeat });
+    const nodeDir = options.dataDir ? join(options.dataDir, identity.name) : undefined;
+    const runtime = options.createRuntime?.(identity, nodeDir) ?? defaultRuntime(kind, nodeDir, log);
+    const pods = new PodManager({
+      api: clientPodApi(client),
+      runtime,
+      node: { name: identity.name, address: identity.address, zone: identity.zone, allocatable: { cpu: identity.cpu, memory: identity.memory }, ...(identity.podCIDR && { podCIDR: identity.podCIDR }) },
+      log,
+      ...options.pods,
+      ...(options.serviceHostFor && { serviceHost: options.serviceHostFor(identity, i) }),
+    });
+    const companions = options.companions?.({ identity, client }, i) ?? [];
+    nodes.push({ identity, client, heartbeat, runtime, pods, companions });
   }
   return nodes;
 }
 
-/** Runs every node until the signal aborts, then closes their connections. */
+function defaultRuntime(kind: RuntimeKind, nodeDir: string | undefined, log: Logger): ContainerRuntime {
+  if (kind === 'process') return new ProcessRuntime({ dataDir: nodeDir!, log: log.child({ runtime: 'process' }) });
+  return new SimulatedRuntime(nodeDir ? { stateFile: join(nodeDir, 'simulated-containers.json') } : {});
+}
+
+/**
+ * Runs every node — heartbeats, pods and companions — until the signal aborts, then stops every container
+ * (runtime.close()) and closes the nodes' connections.
+ */
 export async function runFleet(nodes: readonly VirtualNode[], signal: AbortSignal): Promise<void> {
-  await Promise.all(nodes.map((n) => n.heartbeat.run(signal)));
+  // One signal per node: every sleep and request of a node listens on it, and thousands of nodes
+  // on the caller's one signal would make each addEventListener walk thousands of listeners.
+  const nodeSignals = nodes.map(() => {
+    const c = new AbortController();
+    setMaxListeners(0, c.signal);
+    return c;
+  });
+  const abortAll = () => nodeSignals.forEach((c) => c.abort());
+  signal.addEventListener('abort', abortAll, { once: true });
+  if (signal.aborted) abortAll();
+  const results = await Promise.allSettled(
+    nodes.flatMap((n, i) => {
+      const nodeSignal = nodeSignals[i]!.signal;
+      return [n.heartbeat.run(nodeSignal), n.pods.run(nodeSignal), ...n.companions.map((c) => c.run(nodeSignal))];
+    }),
+  );
+  signal.removeEventListener('abort', abortAll);
+  await Promise.all(nodes.map((n) => n.runtime.close()));
   for (const n of nodes) n.client.close();
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -7,7 +7,8 @@
  */
 import type { StoredObject } from '../api/object.js';
 import { isPlainObject } from '../api/object.js';
-import { nameIsDNS1035Label, nameIsDNSLabel } from '../api/validation/names.js';
+import { nameIsDNSLabel } from '../api/validation/names.js';
+import { SERVICE_RULES } from './service/strategy.js';
 import type { StrategyOptions } from './strategy.js';
 
 type Obj = Record<string, unknown>;
@@ -87,23 +88,7 @@ export const KIND_RULES: Readonly<Record<string, StrategyOptions>> = {
       };
     },
   },
-  services: {
-    nameValidator: nameIsDNS1035Label,
-    defaults: (obj) => {
-      const spec = ensureObject(obj, 'spec');
-      spec.type ??= 'ClusterIP';
-      spec.sessionAffinity ??= 'None';
-      spec.internalTrafficPolicy ??= 'Cluster';
-      if (Array.isArray(spec.ports)) {
-        for (const p of spec.ports) {
-          if (!isPlainObject(p)) continue;
-          p.protocol ??= 'TCP';
-          p.targetPort ??= p.port;
-        }
-      }
-    },
-    extraFields: (obj) => ({ 'spec.clusterIP': str(child(obj, 'spec').clusterIP), 'spec.type': str(child(obj, 'spec').type) }),
-  },
+  services: SERVICE_RULES,
   secrets: {
     defaults: (obj) => {
       obj.type ??= 'Opaque';

@@ -8,6 +8,8 @@ import { RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { ApiError } from '../api/errors.js';
 import type { KV } from '../storage/interface.js';
 import { KIND_RULES, markNamespaceTerminating, namespaceFinalizers, podGracePeriod } from './kinds.js';
+import { createLogger, type Logger } from '../log.js';
+import { ServiceAllocation, type ServiceAllocationOptions } from './service/allocation.js';
 import { ResourceStore } from './store.js';
 import { defineStrategy } from './strategy.js';
 
@@ -16,10 +18,14 @@ export const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kub
 export class Registry {
   private readonly stores = new Map<string, ResourceStore>();
 
+  /** Cluster IP and node port reservations of Services. */
+  readonly serviceAllocation: ServiceAllocation;
+
   constructor(
     readonly kv: KV,
-    options: { now?: () => Date } = {},
+    options: { now?: () => Date; services?: ServiceAllocationOptions; log?: Logger } = {},
   ) {
+    this.serviceAllocation = new ServiceAllocation(kv, options.log ?? createLogger('registry'), options.services);
     for (const info of RESOURCES) {
       const rules = info.group === '' || info.group === 'apps' || info.group === 'events.k8s.io' ? KIND_RULES[info.plural] : undefined;
       this.stores.set(
@@ -30,6 +36,7 @@ export class Registry {
           strategy: defineStrategy(info, rules),
           ...(info.namespaced && { namespaceLookup: (ns: string) => this.namespacePhase(ns) }),
           ...(info.plural === 'pods' && info.group === '' && { gracePeriod: podGracePeriod }),
+          ...(info.plural === 'services' && info.group === '' && { hooks: this.serviceAllocation }),
           ...(info.plural === 'namespaces' && info.group === '' && { extraFinalizers: namespaceFinalizers, onTerminating: markNamespaceTerminating }),
           ...(options.now && { now: options.now }),
         }),

@@ -70,7 +70,25 @@ export interface StoreOptions {
   readonly onTerminating?: (obj: StoredObject) => void;
   /** Grace period for a delete without one (pods: their terminationGracePeriodSeconds). */
   readonly gracePeriod?: (obj: StoredObject, requested: number | undefined) => number;
+  /** Reservations outside the object (a Service's cluster IP and node ports). */
+  readonly hooks?: WriteHooks;
   readonly now?: () => Date;
+}
+
+/**
+ * Side effects outside the object, as upstream's BeginCreate / BeginUpdate / AfterDelete hooks:
+ * `before*` runs after validation and may change the object (fill in allocated values) or throw
+ * an ApiError; its completion is told whether the write happened, so it can keep or undo what it
+ * reserved. Completions never throw.
+ */
+export interface WriteHooks {
+  beforeCreate?(obj: StoredObject, options: { readonly dryRun: boolean }): Promise<WriteCompletion>;
+  beforeUpdate?(obj: StoredObject, old: StoredObject, options: { readonly dryRun: boolean }): Promise<WriteCompletion>;
+  afterDelete?(obj: StoredObject): Promise<void>;
+}
+
+export interface WriteCompletion {
+  finish(committed: boolean): Promise<void>;
 }
 
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -192,13 +210,21 @@ export class ResourceStore {
     delete meta.selfLink;
     this.strategy.prepareForCreate(obj);
     this.throwIfInvalid(obj, this.strategy.validate(obj));
-    if (options.dryRun) return this.typed(obj);
+    const completion = await this.options.hooks?.beforeCreate?.(obj, { dryRun: options.dryRun === true });
+    if (options.dryRun) {
+      await completion?.finish(false);
+      return this.typed(obj);
+    }
+    let committed = false;
     try {
       const kv = await this.kv.create(this.key(namespace, meta.name!), encodeObject(obj));
+      committed = true;
       meta.resourceVersion = String(kv.modRevision);
       return this.typed(obj);
     } catch (err) {
       throw fromStorageError(err, this.info, meta.name ?? '');
+    } finally {
+      await completion?.finish(committed);
     }
   }
 
@@ -242,19 +268,28 @@ export class ResourceStore {
       const next = this.prepareUpdate(desired, current, options.subresource);
       this.throwIfInvalid(next, this.strategy.validateUpdate(next, current));
       if (jsonEqual(next, current)) return current;
-      if (options.dryRun) return next;
-      if (shouldDeleteDuringUpdate(next) && (this.options.extraFinalizers?.(next).length ?? 0) === 0) {
-        const deleted = await this.deleteNow(key, name, next, Number(current.metadata.resourceVersion));
-        if (deleted) return deleted;
-        continue;
-      }
+      // Status writes cannot change what a hook reserves (a Service's IPs and ports live in spec).
+      const hooks = options.subresource === undefined ? this.options.hooks : undefined;
+      const completion = await hooks?.beforeUpdate?.(next, current, { dryRun: options.dryRun === true });
+      let committed = false;
       try {
-        const kv = await this.kv.update(key, encodeObject(next), Number(current.metadata.resourceVersion));
-        next.metadata.resourceVersion = String(kv.modRevision);
-        return next;
-      } catch (err) {
-        if (isStorageError(err, 'Conflict')) continue;
-        throw fromStorageError(err, this.info, name);
+        if (options.dryRun) return next;
+        if (shouldDeleteDuringUpdate(next) && (this.options.extraFinalizers?.(next).length ?? 0) === 0) {
+          const deleted = await this.deleteNow(key, name, next, Number(current.metadata.resourceVersion));
+          if (deleted) return deleted;
+          continue;
+        }
+        try {
+          const kv = await this.kv.update(key, encodeObject(next), Number(current.metadata.resourceVersion));
+          committed = true;
+          next.metadata.resourceVersion = String(kv.modRevision);
+          return next;
+        } catch (err) {
+          if (isStorageError(err, 'Conflict')) continue;
+          throw fromStorageError(err, this.info, name);
+        }
+      } finally {
+        await completion?.finish(committed);
       }
     }
     throw apiErrors.modified(this.info, name);
@@ -303,6 +338,7 @@ export class ResourceStore {
   private async deleteNow(key: string, name: string, obj: StoredObject, expectedRevision: number): Promise<StoredObject | undefined> {
     try {
       const kv = await this.kv.delete(key, expectedRevision);
+      await this.options.hooks?.afterDelete?.(obj);
       return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(kv.modRevision) } };
     } catch (err) {
       if (isStorageError(err, 'Conflict')) return undefined;

@@ -41,6 +41,8 @@ export interface StrategyOptions {
   readonly extraFields?: (obj: StoredObject) => Record<string, string>;
   /** Called on create after the generic preparation (e.g. a pod's initial status). */
   readonly prepareForCreate?: (obj: StoredObject) => void;
+  /** Called on update after defaulting, before generation is judged (e.g. a Service keeps its allocated IPs). */
+  readonly prepareForUpdate?: (obj: StoredObject, old: StoredObject) => void;
 }
 
 /** Compares the parts of an object that make up its desired state: spec, or data for config kinds. */
@@ -68,6 +70,7 @@ export function defineStrategy(info: ResourceInfo, options: StrategyOptions = {}
         else obj.status = old.status;
       }
       options.defaults?.(obj);
+      options.prepareForUpdate?.(obj, old);
       // generation counts changes of the desired state only (spec), as upstream.
       const generation = old.metadata.generation ?? 1;
       obj.metadata.generation = jsonEqual(specOf(obj), specOf(old)) ? generation : generation + 1;

@@ -11,8 +11,9 @@
  *        assumed but whose binding the watch has not delivered yet (the scheduler cache's
  *        AssumePod), so back-to-back pods see each other;
  *     2. `schedule(pod, snapshot, profile)`;
- *     3. success: assume, POST pods/{name}/binding (a 409 "already assigned" counts as done), a
- *        Normal "Scheduled" event; a failed bind forgets the assumption and retries with backoff;
+ *     3. success: assume, then — beside the following cycles, as upstream's binding cycle — POST
+ *        pods/{name}/binding (a 409 "already assigned" counts as done) and a Normal "Scheduled"
+ *        event; a failed bind forgets the assumption and retries the pod with backoff;
  *     4. FitError: a Warning "FailedScheduling" event with the FitError's message, the pod's
  *        PodScheduled condition set False/Unschedulable with the same message, and the key is
  *        retried with per-pod backoff (1 s doubling to 10 s, upstream's podInitialBackoff /
@@ -91,6 +92,8 @@ export class Scheduler {
   private readonly events: PodEventRecorder;
   /** Pod key → the pod as assumed on its node, until the informer shows it assigned (or gone). */
   private readonly assumed = new Map<string, Pod>();
+  /** Binding cycles in flight (awaited on shutdown). */
+  private readonly bindings = new Set<Promise<void>>();
   /** Keys of pods whose last attempt found no node. */
   private readonly unschedulablePods = new Set<string>();
 
@@ -136,6 +139,7 @@ export class Scheduler {
         sync: (key, s) => this.sync(key, s),
         log: this.options.log,
       });
+    await Promise.allSettled([...this.bindings]);
     await Promise.all(informers);
   }
 
@@ -202,6 +206,16 @@ export class Scheduler {
     const nodeName = result.nodeName;
     this.assumed.set(key, { ...pod, spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName } });
     this.unschedulablePods.delete(key);
+    // The binding cycle runs beside the next scheduling cycles, as upstream's: the assumption
+    // already makes the next cycle see this pod on its node, and waiting for the API here would
+    // cap the scheduler at one pod per round trip (two, with the event).
+    const binding = this.bind(key, pod, nodeName, result.feasible.length, signal);
+    this.bindings.add(binding);
+    void binding.finally(() => this.bindings.delete(binding));
+  }
+
+  /** POST pods/binding and the Scheduled event; a failure forgets the assumption and retries the pod with backoff. */
+  private async bind(key: string, pod: Pod, nodeName: string, feasibleNodes: number, signal: AbortSignal): Promise<void> {
     const namespace = pod.metadata!.namespace!;
     const name = pod.metadata!.name!;
     try {
@@ -220,12 +234,14 @@ export class Scheduler {
         return;
       }
       this.assumed.delete(key);
-      if (isApiStatusError(err, 404)) return;
+      if (isApiStatusError(err, 404) || signal.aborted) return;
       this.stats.bindErrors++;
-      throw err;
+      this.options.log.warn({ err, pod: key, node: nodeName }, 'binding failed; retrying the pod');
+      this.queue.addRateLimited(key);
+      return;
     }
     this.stats.scheduled++;
-    this.options.log.info({ pod: key, node: nodeName, feasibleNodes: result.feasible.length }, 'bound pod to node');
+    this.options.log.info({ pod: key, node: nodeName, feasibleNodes }, 'bound pod to node');
     await this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, signal);
   }
 

@@ -37,6 +37,7 @@ describe('fieldErrors constructors', () => {
       'Duplicate value',
       'Too long',
       'Forbidden',
+      'Too many',
     ]);
   });
 });

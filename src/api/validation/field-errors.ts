@@ -22,6 +22,8 @@ export const FieldErrorType = {
   TooLong: 'FieldValueTooLong',
   /** A well-formed value is not permitted here (e.g. namespace on a cluster-scoped kind). */
   Forbidden: 'FieldValueForbidden',
+  /** A list has more items than allowed; the value is the count. */
+  TooMany: 'FieldValueTooMany',
 } as const;
 export type FieldErrorType = (typeof FieldErrorType)[keyof typeof FieldErrorType];
 
@@ -75,6 +77,12 @@ export const fieldErrors = {
     detail: maxBytes >= 0 ? `may not be more than ${maxBytes} ${maxBytes === 1 ? 'byte' : 'bytes'}` : 'value is too long',
   }),
   forbidden: (field: string, detail: string): FieldError => ({ type: FieldErrorType.Forbidden, field, detail }),
+  tooMany: (field: string, actual: number, max: number): FieldError => ({
+    type: FieldErrorType.TooMany,
+    field,
+    value: actual,
+    detail: `must have at most ${max} items`,
+  }),
 };
 
 const TYPE_TEXT: Record<FieldErrorType, string> = {
@@ -84,6 +92,7 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueDuplicate: 'Duplicate value',
   FieldValueTooLong: 'Too long',
   FieldValueForbidden: 'Forbidden',
+  FieldValueTooMany: 'Too many',
 };
 
 /** The human text for a type, e.g. `Invalid value`. */
@@ -98,6 +107,7 @@ export function fieldErrorBody(err: FieldError): string {
     case FieldErrorType.Invalid:
     case FieldErrorType.NotSupported:
     case FieldErrorType.Duplicate:
+    case FieldErrorType.TooMany:
       body += `: ${renderValue(err.value)}`;
       break;
     default:
@@ -148,9 +158,23 @@ export function toStatusCauses(errs: readonly FieldError[]): StatusCause[] {
   return errs.map((err) => ({ reason: err.type, message: fieldErrorBody(err), field: err.field }));
 }
 
+/**
+ * A bad value printed as Go's `%#v` prints it, e.g. `[]string{"10.0.0.1"}`: some upstream
+ * messages that users match on (the Service IP allocator's) show a Go slice literal, not JSON.
+ */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+}
+
+/** `[]string{"a", "b"}`, as Go's `%#v` prints a string slice. */
+export function goStringSlice(values: readonly string[]): GoLiteral {
+  return new GoLiteral(`[]string{${values.map((v) => goQuote(v)).join(', ')}}`);
+}
+
 /** Go's `%v`/`%q`/JSON choice for a bad value in `(*field.Error).ErrorBody()`. */
 function renderValue(value: unknown): string {
   if (value === undefined || value === null) return 'null';
+  if (value instanceof GoLiteral) return value.text;
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   try {

@@ -16,6 +16,7 @@ import { isDryRun, parseDeleteOptions, parseListQuery } from './options.js';
 import { checkBodyFields, checkPatchedFields } from './field-validation.js';
 import { applyPatch } from './patch.js';
 import { handleBinding, handleEviction } from './pod-subresources.js';
+import { handlePodLog, STREAMING_SUBRESOURCES, type KubeletClient } from './pod-streams/index.js';
 import { handleScale } from './scale.js';
 import type { WatchServer } from './watch.js';
 import { handleList, respondList } from './list.js';
@@ -25,6 +26,7 @@ export interface ResourceHandlerDeps {
   readonly registry: Registry;
   readonly watches: WatchServer;
   readonly cacheFor: (store: ResourceStore) => WatchCache;
+  readonly kubelet: KubeletClient;
 }
 
 export async function handleResource(ctx: RequestContext, info: ResourceRequest, deps: ResourceHandlerDeps): Promise<void> {
@@ -39,6 +41,9 @@ export async function handleResource(ctx: RequestContext, info: ResourceRequest,
   if (sub === 'finalize') return handleFinalize(ctx, info, store);
   if (sub === 'binding') return handleBinding(ctx, info, store);
   if (sub === 'eviction') return handleEviction(ctx, info, deps.registry);
+  if (sub === 'log') return handlePodLog(ctx, info, deps.registry, deps.kubelet);
+  // exec and portforward arrive as HTTP/1.1 upgrades (see server.ts); anything else cannot stream.
+  if (sub !== undefined && STREAMING_SUBRESOURCES.has(sub)) throw apiErrors.badRequest('Upgrade request required');
   if (sub !== undefined && sub !== 'status') {
     throw apiErrors.methodNotAllowed(ctx.req.method ?? '', { group: resource.group, plural: `${resource.plural}/${sub}` });
   }

@@ -43,7 +43,7 @@ export interface Operation {
   readonly requestBody?: { readonly content: Content; readonly required: true };
   readonly responses: Readonly<Record<string, { readonly description: string; readonly content?: Content }>>;
   /** Set on every resource operation; absent only on the discovery GET, as upstream. */
-  readonly 'x-kubernetes-action'?: 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection';
+  readonly 'x-kubernetes-action'?: 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection' | 'connect';
   readonly 'x-kubernetes-group-version-kind'?: GroupVersionKind;
 }
 
@@ -180,6 +180,8 @@ export function resourcePaths(r: ResourceInfo): Record<string, PathItem> {
   return paths;
 }
 
+const CONNECT_KINDS = new Set(['PodExecOptions', 'PodPortForwardOptions', 'PodAttachOptions']);
+
 type OpBuilder = (fields: Omit<Operation, 'tags' | 'x-kubernetes-group-version-kind'>, kind?: GroupVersionKind) => Operation;
 
 function subresourcePath(
@@ -190,6 +192,21 @@ function subresourcePath(
   scopeParams: readonly Parameter[],
 ): PathItem {
   const gvk: GroupVersionKind = { group: sub.group, version: sub.version, kind: sub.kind };
+  // exec and portforward are upgraded connections, not objects: upstream documents them as
+  // "connect" GET/POST answering a string, with no schema for their *Options kind.
+  if (CONNECT_KINDS.has(sub.kind)) {
+    const item: PathItem = { parameters: [PARAM.name(sub.kind), ...scopeParams] };
+    const connect = (verb: 'get' | 'post') =>
+      op({
+        description: `connect ${verb.toUpperCase()} requests to ${sub.name} of ${r.kind}`,
+        operationId: opId(verb === 'get' ? 'connectGet' : 'connectPost'),
+        responses: { '200': { description: 'OK', content: { '*/*': { schema: { type: 'string' } } } }, '401': unauthorized },
+        'x-kubernetes-action': 'connect',
+      }, gvk);
+    if (sub.verbs.includes('get')) item.get = connect('get');
+    if (sub.verbs.includes('create')) item.post = connect('post');
+    return item;
+  }
   const self = schemaRef(sub.group, sub.version, sub.kind);
   const item: PathItem = { parameters: [PARAM.name(sub.kind), ...scopeParams] };
   const what = `${sub.name} of the specified ${r.kind}`;

@@ -33,7 +33,8 @@ describe('generated schemas', () => {
     for (const r of RESOURCES) {
       assert.ok(schemaForKind(groupVersion(r), r.kind), `${groupVersion(r)} ${r.kind}`);
       assert.ok(schemaForKind(groupVersion(r), `${r.kind}List`), `${groupVersion(r)} ${r.kind}List`);
-      for (const sub of r.subresources) assert.ok(schemaNameForKind(sub.group, sub.version, sub.kind), `${r.plural}/${sub.name}`);
+      // Connect subresources (exec, portforward) take query options, not bodies: no schema, as upstream.
+      for (const sub of r.subresources.filter((s) => !s.kind.endsWith('Options'))) assert.ok(schemaNameForKind(sub.group, sub.version, sub.kind), `${r.plural}/${sub.name}`);
     }
     assert.equal(schemaNameForKind('events.k8s.io', 'v1', 'Event'), 'io.k8s.api.events.v1.Event');
     assert.equal(schemaNameForKind('', 'v1', 'Event'), `${CORE}Event`);

@@ -136,6 +136,22 @@ export class ContainerStartError extends Error {
   }
 }
 
+/** No container with this id on this node (never started, or its sandbox was removed). */
+export class ContainerNotFoundError extends Error {
+  override readonly name = 'ContainerNotFoundError';
+  constructor(readonly id: string) {
+    super(`container "${id}" not found`);
+  }
+}
+
+/** exec/execStream on a container that is not running (upstream: "container not running"). */
+export class ContainerNotRunningError extends Error {
+  override readonly name = 'ContainerNotRunningError';
+  constructor(readonly id: string) {
+    super(`container "${id}" is not running`);
+  }
+}
+
 export interface ContainerRuntime {
   /** "process" or "simulated"; reported as the node's containerRuntimeVersion scheme. */
   readonly kind: string;
@@ -162,7 +178,11 @@ export interface ContainerRuntime {
   /** Called whenever a container exits (listener is removed by the returned function). */
   onExit(listener: (container: RuntimeContainer) => void): () => void;
 
-  /** Runs a command inside the container's environment (exec probes, exec hooks, kubectl exec). */
+  /**
+   * Runs a command inside the container's environment (exec probes, exec hooks, kubectl exec).
+   * Rejects with ContainerNotFoundError / ContainerNotRunningError (execStream and logs throw the
+   * same: logs only for an unknown id).
+   */
   exec(id: string, command: readonly string[], options: { timeoutMs: number; stdin?: Buffer }): Promise<ExecResult>;
 
   /**

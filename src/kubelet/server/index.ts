@@ -1,0 +1,8 @@
+/**
+ * @module kubelet/server
+ *
+ * The kubelet API (logs, exec, port-forward) a node agent serves for the API server.
+ */
+export { startKubeletServer, type KubeletServerOptions, type RunningKubeletServer } from './kubelet-server.js';
+export type { ContainerHandle, KubeletPodLookup } from './lookup.js';
+export { selfSignedServingCert, type ServingKeyPair } from './serving-cert.js';
