@@ -97,6 +97,8 @@ runEntry(async () => {
     count: indexes.length,
     zones: job.zones,
     log,
+    // Heartbeats only: no kubelet API to serve.
+    kubeletApi: false,
     namePrefix: job.processes > 1 ? `tskube-node-p${job.index}-` : 'tskube-node-',
     onHeartbeat: (name, kind, ok, error) => {
       const h = meter.heartbeats;

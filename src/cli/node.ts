@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadKubeconfig } from '../client/index.js';
 import { checkTiming, DEFAULT_NODE_LIFECYCLE_CONFIG } from '../controllers/nodelifecycle/config.js';
-import { createFleet, runFleet, type RuntimeKind } from '../kubelet/fleet.js';
+import { runFleet, type RuntimeKind } from '../kubelet/fleet.js';
 import { createLogger } from '../log.js';
+import { createNodeAgents, type NetworkMode } from './node-agents.js';
 import { addHeartbeatFlags, heartbeatTiming, type HeartbeatFlags } from './lifecycle-flags.js';
 import { parsePositiveInt, parseZones } from './parse.js';
 import { onShutdownSignal } from './signals.js';
@@ -29,6 +30,16 @@ interface NodeFlags extends HeartbeatFlags {
   name?: string;
   runtime: RuntimeKind;
   dataDir: string;
+  network: NetworkMode;
+  address?: string;
+  podCidr?: string;
+  firstIndex: number;
+  proxy: boolean;
+}
+
+function parseNetwork(value: string): NetworkMode {
+  if (value !== 'host' && value !== 'netns') throw new InvalidArgumentError('must be "host" or "netns"');
+  return value;
 }
 
 const DEFAULT_DATA_DIR = join(homedir(), '.tskube', 'node');
@@ -47,7 +58,12 @@ export function nodeCommand(): Command {
     .option('--region <name>', 'the topology.kubernetes.io/region label', 'local')
     .option('--name <name>', 'the node name (with --count 1); default tskube-node-1')
     .option('--runtime <kind>', 'container runtime: process (local processes) or simulated (no processes, like KWOK)', parseRuntime, 'process')
-    .option('--data-dir <dir>', 'where pod sandboxes, logs and container records live (one subdirectory per node)', DEFAULT_DATA_DIR);
+    .option('--data-dir <dir>', 'where pod sandboxes, logs and container records live (one subdirectory per node)', DEFAULT_DATA_DIR)
+    .option('--network <mode>', 'host (pods and services on loopback addresses, no privileges) or netns (run inside the node\'s network namespace)', parseNetwork, 'host')
+    .option('--first-index <n>', 'index of the first node: names, host-mode addresses and pod ranges derive from it (other agents on this host must not overlap)', parsePositiveInt, 1)
+    .option('--address <ip>', 'the node\'s InternalIP (with --count 1; default: derived from the index)')
+    .option('--pod-cidr <cidr>', 'the node\'s pod range (with --count 1; default: derived from the index)')
+    .option('--no-proxy', 'run no service proxy on these nodes');
   addHeartbeatFlags(command);
   return command.action((flags: NodeFlags) => runNodes(flags));
 }
@@ -59,7 +75,13 @@ async function runNodes(flags: NodeFlags): Promise<void> {
   // Warn here too: the agent's timing only works against a grace period that allows for it.
   for (const f of checkTiming(DEFAULT_NODE_LIFECYCLE_CONFIG, timing)) log.warn({ setting: f.setting }, f.message);
   const config = await loadKubeconfig(flags.kubeconfig ? { path: flags.kubeconfig } : {});
-  const fleet = createFleet({
+  if (flags.count !== 1 && (flags.address || flags.podCidr)) throw new InvalidArgumentError('--address and --pod-cidr name one node: use them with --count 1');
+  const fleet = createNodeAgents({
+    network: flags.network,
+    proxy: flags.proxy,
+    firstIndex: flags.firstIndex,
+    ...(flags.address && { address: flags.address }),
+    ...(flags.podCidr && { podCIDR: flags.podCidr }),
     config,
     count: flags.count,
     zones: flags.zones,

@@ -5,6 +5,8 @@
  * anything starts, so a signal during start-up also leads to an orderly shutdown. A second signal
  * while shutting down exits at once, as an impatient Ctrl-C Ctrl-C expects.
  */
+import { setMaxListeners } from 'node:events';
+
 export interface Shutdown {
   /** Aborts on the first SIGINT or SIGTERM. */
   readonly signal: AbortSignal;
@@ -14,6 +16,8 @@ export interface Shutdown {
 
 export function onShutdownSignal(): Shutdown {
   const controller = new AbortController();
+  // Every component of a command (`tskube up` runs a dozen) listens on this one signal: by design.
+  setMaxListeners(64, controller.signal);
   const received = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (name: NodeJS.Signals) => {
       process.off('SIGINT', onSignal);

@@ -1,20 +1,24 @@
 /**
  * @module cli/up
  *
- * `tskube up`: one process that runs the whole local cluster. Today that is the storage layer,
- * its compactor and the API server; controllers, scheduler and node agents join as they are
- * built, and this command says plainly which parts run.
+ * `tskube up`: one process that runs the whole local cluster: the storage layer and its compactor,
+ * the API server, the controller manager and the scheduler (no leader election: one process),
+ * N node agents in host networking mode (real processes for pods, each node with its kubelet API
+ * and service proxy), and the cluster DNS on a loopback port. Pods and their processes live
+ * under the data dir; stopping `tskube up` stops every pod process.
  */
-import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../log.js';
 import { runCompactor } from '../storage/compactor.js';
 import { describeStorage, openStorage, parseStorageSpec, StorageSpecError } from '../storage/open.js';
 import { loadClusterState, newClusterState, saveClusterState } from './cluster-state.js';
 import { startApiServer } from '../apiserver/start.js';
-import { loadKubeconfig } from '../client/index.js';
+import { loadKubeconfig, RestClient } from '../client/index.js';
+import { DnsServer, formatHostPort } from '../dns/index.js';
 import { DEFAULT_NODE_LIFECYCLE_CONFIG } from '../controllers/nodelifecycle/config.js';
-import { createFleet, runFleet } from '../kubelet/fleet.js';
+import { runFleet, type RuntimeKind } from '../kubelet/fleet.js';
+import { createNodeAgents } from './node-agents.js';
 import { runControllerManager } from './controller-manager.js';
 import { runScheduler } from './scheduler.js';
 import { parsePort, parsePositiveInt, parseZones } from './parse.js';
@@ -27,16 +31,25 @@ export interface UpOptions {
   nodes?: number;
   zones?: string[];
   compactionInterval: number;
+  runtime: RuntimeKind;
+  dnsPort: number;
+}
+
+function parseRuntime(value: string): RuntimeKind {
+  if (value !== 'process' && value !== 'simulated') throw new InvalidArgumentError('must be "process" or "simulated"');
+  return value;
 }
 
 export function upCommand(): Command {
   return new Command('up')
-    .description('start a local cluster in one process (storage, and the other components as they exist)')
+    .description('start a local cluster in one process: storage, API server, controllers, scheduler, node agents with their pods and proxies, DNS')
     .option('--data-dir <dir>', 'where the cluster keeps its state; restarting with the same dir resumes the cluster', './.tskube')
     .option('--port <port>', 'HTTPS port of the API server', parsePort, 6443)
     .option('--storage <spec>', 'sqlite (under the data dir), memory, or etcd://host:port[,host:port...]', 'sqlite')
     .option('--nodes <n>', 'number of node agents (default 6, or what the data dir has)', parsePositiveInt)
     .option('--zones <list>', 'comma-separated zones the nodes are spread over (default zone-a,zone-b,zone-c)', parseZones)
+    .option('--runtime <kind>', 'how pods run: process (local processes) or simulated (no processes, like KWOK)', parseRuntime, 'process')
+    .option('--dns-port <port>', 'loopback port of the cluster DNS (UDP and TCP; 0: any free port)', parsePort, 0)
     .addOption(
       new Option('--compaction-interval <seconds>', 'how often old revisions are compacted').argParser(parsePositiveInt).default(300),
     )
@@ -74,8 +87,20 @@ export async function runUp(options: UpOptions): Promise<void> {
   const { revision } = await kv.stats();
   const apiserver = await startApiServer({ kv, dataDir, host: '127.0.0.1', port: options.port });
   const clientConfig = await loadKubeconfig({ path: apiserver.kubeconfigPath });
-  const fleet = createFleet({ config: clientConfig, count: state.nodes, zones: state.zones, log: createLogger('node') });
+  const fleet = createNodeAgents({
+    network: 'host',
+    config: clientConfig,
+    count: state.nodes,
+    zones: state.zones,
+    log: createLogger('node'),
+    runtime: options.runtime,
+    dataDir: join(dataDir, 'nodes'),
+  });
   const nodes = runFleet(fleet, shutdown.signal);
+  const dnsClient = new RestClient({ config: clientConfig, log: createLogger('dns'), userAgent: 'tskube-dns' });
+  const dns = new DnsServer({ client: dnsClient, log: createLogger('dns'), listen: `127.0.0.1:${options.dnsPort}` });
+  const dnsAddress = await dns.start();
+  const dnsRun = dns.run(shutdown.signal);
   // One process, one controller manager: no leader election needed.
   const scheduler = runScheduler({ clientConfig, log: createLogger('scheduler'), leaderElect: false, signal: shutdown.signal });
   const controllers = runControllerManager({
@@ -91,19 +116,23 @@ export async function runUp(options: UpOptions): Promise<void> {
     `  storage: ${describeStorage(spec)}, revision ${revision}`,
     `  API server: ${apiserver.url} (HTTP/2 and HTTP/1.1), kubeconfig ${apiserver.kubeconfigPath}`,
     `  nodes: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}`,
-    `  controllers: node lifecycle, namespace; scheduler`,
-    `  not yet built: workload controllers (Deployments make no pods yet), pods that run, service proxy and DNS.`,
+    `  pods: ${options.runtime} runtime, host networking (pod IPs and Service addresses on loopback), a service proxy per node`,
+    `  controllers: node lifecycle, namespace, deployment, replicaset, daemonset, garbage collector, endpointslice, endpoints; scheduler`,
+    `  cluster DNS: ${formatHostPort(dnsAddress.udp)} (UDP and TCP), zone ${dns.settings.zone}`,
     '',
     'Next, in another terminal:',
     `  export KUBECONFIG=${apiserver.kubeconfigPath}`,
-    '  kubectl get namespaces',
+    '  kubectl create deployment web --image=tskube/echo --replicas=6',
+    '  kubectl get pods -o wide',
     '',
     `tskube: running; press Ctrl-C to stop.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
   log.info({ signal: await shutdown.received }, 'shutting down');
-  await Promise.all([nodes, controllers, scheduler]);
+  await Promise.all([nodes, controllers, scheduler, dnsRun]);
+  await dns.close();
+  dnsClient.close();
   await apiserver.close();
   await compactor;
   await kv.close();

@@ -22,6 +22,7 @@ import { PodManager, type PodManagerOptions, type ServiceHostFn } from './pods/i
 import type { ContainerRuntime } from './runtime/interface.js';
 import { ProcessRuntime } from './runtime/process/index.js';
 import { SimulatedRuntime } from './runtime/simulated.js';
+import { startKubeletServer, type RunningKubeletServer } from './server/index.js';
 
 export type RuntimeKind = 'process' | 'simulated';
 
@@ -60,6 +61,17 @@ export interface FleetOptions {
    * What else runs on each node beside its kubelet parts, e.g. its service proxy: the fleet runs
    * them with the node and stops them with it (the CLI wires them; the kubelet knows none).
    */
+  /**
+   * The first node's index (default 1): node i is named `${namePrefix}${i}` and, in host mode,
+   * gets address nodeAddress(i) and pod range nodePodCIDR(i) — so fleets in different processes
+   * on one host must not overlap.
+   */
+  readonly firstIndex?: number;
+  /** With count 1: the node's address and pod range instead of the host-mode ones (netns mode). */
+  readonly address?: string;
+  readonly podCIDR?: string;
+  /** Serve the kubelet API (logs, exec, port-forward) on each node; default true. */
+  readonly kubeletApi?: boolean;
   readonly companions?: (node: { readonly identity: NodeIdentity; readonly client: RestClient }, index: number) => readonly NodeCompanion[];
 }
 
@@ -77,6 +89,8 @@ export interface VirtualNode {
   /** The node's pods; also its `ContainerLookup` for the kubelet HTTP server. */
   readonly pods: PodManager;
   readonly companions: readonly NodeCompanion[];
+  readonly log: Logger;
+  readonly kubeletApi: boolean;
 }
 
 /** The address of node i (1-based) in host mode. */
@@ -93,16 +107,18 @@ export function createFleet(options: FleetOptions): VirtualNode[] {
   const kind: RuntimeKind = options.runtime ?? (options.dataDir ? 'process' : 'simulated');
   if (kind === 'process' && !options.dataDir) throw new TypeError('the process runtime needs a data dir');
   const nodes: VirtualNode[] = [];
-  for (let i = 1; i <= options.count; i++) {
+  const first = options.firstIndex ?? 1;
+  if (options.count !== 1 && (options.address || options.podCIDR)) throw new TypeError('an explicit address or pod range is for a fleet of one node');
+  for (let i = first; i < first + options.count; i++) {
     const identity: NodeIdentity = {
       name: options.count === 1 && options.name ? options.name : `${options.namePrefix ?? 'tskube-node-'}${i}`,
-      zone: options.zones[(i - 1) % options.zones.length]!,
+      zone: options.zones[(i - first) % options.zones.length]!,
       region: options.region ?? 'local',
-      address: nodeAddress(i),
+      address: options.address ?? nodeAddress(i),
       cpu: '4',
       memory: '8Gi',
       pods: 110,
-      podCIDR: nodePodCIDR(i),
+      podCIDR: options.podCIDR ?? nodePodCIDR(i),
     };
     const log = options.log.child({ node: identity.name });
     const client = new RestClient({
@@ -130,7 +146,7 @@ export function createFleet(options: FleetOptions): VirtualNode[] {
       ...(options.serviceHostFor && { serviceHost: options.serviceHostFor(identity, i) }),
     });
     const companions = options.companions?.({ identity, client }, i) ?? [];
-    nodes.push({ identity, client, heartbeat, runtime, pods, companions });
+    nodes.push({ identity, client, heartbeat, runtime, pods, companions, log, kubeletApi: options.kubeletApi ?? true });
   }
   return nodes;
 }
@@ -145,6 +161,7 @@ function defaultRuntime(kind: RuntimeKind, nodeDir: string | undefined, log: Log
  * (runtime.close()) and closes the nodes' connections.
  */
 export async function runFleet(nodes: readonly VirtualNode[], signal: AbortSignal): Promise<void> {
+  const kubeletServers = await Promise.all(nodes.map((n) => (n.kubeletApi ? startNodeKubeletApi(n) : undefined)));
   // One signal per node: every sleep and request of a node listens on it, and thousands of nodes
   // on the caller's one signal would make each addEventListener walk thousands of listeners.
   const nodeSignals = nodes.map(() => {
@@ -162,8 +179,37 @@ export async function runFleet(nodes: readonly VirtualNode[], signal: AbortSigna
     }),
   );
   signal.removeEventListener('abort', abortAll);
+  await Promise.all(kubeletServers.map((k) => k?.close()));
   await Promise.all(nodes.map((n) => n.runtime.close()));
   for (const n of nodes) n.client.close();
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * The node's kubelet API on its own address, port 0 (many clusters and tests share this host);
+ * the port goes into the identity before the first status report names it. Only clients with a
+ * certificate from the cluster CA are let in, so a kubeconfig without one runs no kubelet API.
+ */
+async function startNodeKubeletApi(node: VirtualNode): Promise<RunningKubeletServer | undefined> {
+  const ca = node.client.config.ca;
+  if (!ca) {
+    node.log.warn( 'no cluster CA in the kubeconfig: the kubelet API (logs, exec, port-forward) is off');
+    return undefined;
+  }
+  const pods = node.pods;
+  const server = await startKubeletServer({
+    host: node.identity.address,
+    clientCaPem: ca,
+    log: node.log.child({ component: 'kubelet-api' }),
+    lookup: {
+      findContainer: (namespace, pod, name, options) => {
+        const container = pods.findContainer(namespace, pod, name, options);
+        return container && { runtime: pods.runtime, containerId: container.id };
+      },
+      podIP: (namespace, pod) => pods.podIP(namespace, pod),
+    },
+  });
+  node.identity.kubeletPort = server.port;
+  return server;
 }

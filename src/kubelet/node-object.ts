@@ -18,8 +18,11 @@ export interface NodeIdentity {
   readonly labels?: Readonly<Record<string, string>>;
   /** The node's pod address range (spec.podCIDR); pods get their IPs from it. */
   readonly podCIDR?: string;
-  /** Where this node's kubelet API listens (logs, exec, port-forward); reported in status. */
-  readonly kubeletPort?: number;
+  /**
+   * Where this node's kubelet API listens (logs, exec, port-forward); reported in status. Not
+   * readonly: the fleet sets it once the API listens (on port 0), before the first status.
+   */
+  kubeletPort?: number;
 }
 
 export const KUBELET_VERSION = 'v1.32.0-tskube';

@@ -3,7 +3,53 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { hostModeServiceAddress } from '../../src/proxy/host-address.js';
 import { runCli, startCli } from '../support/cli.js';
+
+/** GET `url` on a new connection each time (the proxy balances connections), as JSON. */
+function getJson(url: string): Promise<{ pod: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(JSON.parse(body) as { pod: string }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(5_000, () => req.destroy(new Error(`GET ${url} timed out`)));
+  });
+}
+
+/** GET `url`, retrying connection failures until `withinMs` has passed. */
+async function fetchWithin(url: string, withinMs: number): Promise<{ pod: string }> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await getJson(url);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** kubectl against a kubeconfig, asynchronously (never blocks the test's event loop). */
+function runKubectl(args: readonly string[], kubeconfig: string, home: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('kubectl', [...args], { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'tskube-up-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +63,7 @@ describe('tskube up', () => {
       const created = await first.waitFor(/created cluster/);
       uid = /cluster ([0-9a-f-]{36})/.exec(created)![1]!;
       await first.waitFor(/running; press Ctrl-C/);
-      assert.ok(first.output.some((l) => l.includes('not yet built')), 'says plainly what does not run yet');
+      assert.ok(first.output.some((l) => l.includes('kubectl create deployment web --image=tskube/echo')), 'prints the next command to type');
     } finally {
       assert.equal(await first.stop('SIGTERM'), 0);
     }
@@ -31,6 +77,47 @@ describe('tskube up', () => {
     } finally {
       assert.equal(await second.stop('SIGINT'), 0);
     }
+  });
+
+  it('runs `kubectl create deployment web --image=tskube/echo`: real pods with logs and exec, a Service through each node\'s proxy, nothing left after stop', async () => {
+    const dataDir = join(dir, 'workloads');
+    const up = startCli(['up', '--data-dir', dataDir, '--port', '0', '--nodes', '3']);
+    const kubectl = (...args: string[]) => runKubectl(args, join(dataDir, 'kubeconfig'), join(dir, 'home'));
+    try {
+      await up.waitFor(/running; press Ctrl-C/);
+      let r = await kubectl('create', 'deployment', 'web', '--image=tskube/echo', '--replicas=3');
+      assert.equal(r.status, 0, r.stderr);
+      r = await kubectl('rollout', 'status', 'deployment/web', '--timeout=60s');
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /successfully rolled out/);
+      const pods = JSON.parse((await kubectl('get', 'pods', '-o', 'json')).stdout) as { items: { metadata: { name: string }; status: { podIP: string } }[] };
+      assert.equal(pods.items.length, 3);
+      const pod = pods.items[0]!;
+      // The pod's own process answers on its pod IP with its name (Ready means started, as
+      // upstream without a readiness probe: it may take a moment more to listen).
+      const answer = await fetchWithin(`http://${pod.status.podIP}:8080/`, 10_000);
+      assert.equal(answer.pod, pod.metadata.name);
+      r = await kubectl('logs', pod.metadata.name);
+      assert.match(r.stdout, /tskube\/echo listening on/);
+      r = await kubectl('exec', pod.metadata.name, '--', 'sh', '-c', 'echo "in $TSKUBE_POD_NAME"; exit 4');
+      assert.equal(r.status, 4);
+      assert.equal(r.stdout.trim(), `in ${pod.metadata.name}`);
+
+      // A Service, reached through node 1's proxy at the address node 1's pods get as WEB_SERVICE_HOST.
+      r = await kubectl('expose', 'deployment', 'web', '--port=80', '--target-port=8080');
+      assert.equal(r.status, 0, r.stderr);
+      const clusterIP = (await kubectl('get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}')).stdout;
+      const seen = new Set<string>();
+      const deadline = Date.now() + 20_000;
+      while (seen.size < 3 && Date.now() < deadline) {
+        seen.add((await fetchWithin(`http://${hostModeServiceAddress(1, clusterIP)}:80/`, deadline - Date.now())).pod);
+      }
+      assert.deepEqual([...seen].sort(), pods.items.map((p) => p.metadata.name).sort());
+    } finally {
+      assert.equal(await up.stop('SIGTERM'), 0);
+    }
+    const left = spawnSync('pgrep', ['-f', join(dataDir, 'nodes')], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(left, '', 'no pod process outlives tskube up');
   });
 
   it('refuses a second tskube on the same data dir with a clear message', async () => {

@@ -82,6 +82,8 @@ export async function startLifecycleLab(options: LabOptions): Promise<LifecycleL
     count: options.nodes,
     zones: options.zones,
     log,
+    // Heartbeats only: no kubelet API to serve.
+    kubeletApi: false,
     ...(options.transport && { transport: options.transport }),
     onHeartbeat: (name, _kind, ok) => {
       const h = heartbeats.get(name);

@@ -25,6 +25,8 @@ export interface ContainerLookup {
   /** The node's runtime, for logs/exec/execStream on a container found here. */
   readonly runtime: ContainerRuntime;
   findContainer(namespace: string, pod: string, container: string, options?: { previous?: boolean }): RuntimeContainer | undefined;
+  /** The pod's IP on this node, once it has one. */
+  podIP(namespace: string, pod: string): string | undefined;
   /** The pod's last sampled usage (every ~10 s), undefined before the first sample. */
   podUsage(namespace: string, name: string): PodUsage | undefined;
 }

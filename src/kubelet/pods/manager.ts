@@ -103,6 +103,11 @@ export class PodManager implements ContainerLookup {
     return found ? (this.runtime.inspect(found.id) ?? found) : undefined;
   }
 
+  podIP(namespace: string, pod: string): string | undefined {
+    const uid = this.byName.get(`${namespace}/${pod}`);
+    return uid ? this.workers.get(uid)?.ip : undefined;
+  }
+
   podUsage(namespace: string, name: string): PodUsage | undefined {
     const uid = this.byName.get(`${namespace}/${name}`);
     return uid ? this.usage.get(uid) : undefined;

@@ -70,6 +70,11 @@ export class PodWorker {
   private readonly records = new Map<string, ContainerRecord>();
   private sandboxReady = false;
   private podIP: string | undefined;
+
+  /** The pod's IP once its sandbox has one (the kubelet API dials pods here). */
+  get ip(): string | undefined {
+    return this.podIP;
+  }
   private readonly startTime = new Date();
   private lastWritten: Pod['status'] | undefined;
   /** Termination done (and the pod DELETEd): nothing more to do until the informer forgets it. */

@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     name: options.nodeName,
     zones: [options.zone],
     log,
+    // Heartbeats only: no kubelet API to serve.
+    kubeletApi: false,
     transport: options.transport,
     heartbeat: {
       leaseDurationSeconds: options.leaseDurationSeconds,
