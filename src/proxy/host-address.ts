@@ -9,14 +9,14 @@
  *
  *     127.0.0.0/16     node addresses (127.0.1.1, 127.0.1.2, ...)
  *     127.64.0.0/12    pod IPs
- *     127.96.0.0/12    Service ClusterIPs (what the API shows)
+ *     127.96.0.0/12    Service ClusterIPs (what the API shows; tskube's default range is its first /16)
  *     127.128.0.0/9    per-node Service addresses: 127.(128 + node index).<ClusterIP's low 16 bits>
  *
- * The map is one-to-one for node indexes 0..127 and ClusterIPs that differ in their low 16 bits;
- * two ClusterIPs of the /12 that share their low 16 bits (127.96.0.5 and 127.97.0.5) land on
- * one address, and the proxy refuses to bind the second Service that also shares a port (it
- * logs why). An allocator that hands out the /12's first /16 first never produces such a pair
- * before 65,536 Services.
+ * The map is one-to-one for node indexes 0..127 and ClusterIPs that differ in their low 16 bits,
+ * which every pair from the API server's default range (127.96.0.0/16) does. A range configured
+ * wider could give two ClusterIPs that share their low 16 bits (127.96.0.5 and 127.97.0.5): they
+ * land on one address, and the proxy refuses to bind the second Service that also shares a port
+ * (it logs why).
  */
 
 export const SERVICE_RANGE = { base: ipv4ToInt('127.96.0.0'), bits: 12 } as const;

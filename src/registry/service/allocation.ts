@@ -20,7 +20,7 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, Node
 import { needsClusterIP, needsHealthCheckNodePort, needsNodePorts } from './strategy.js';
 
 export interface ServiceAllocationOptions {
-  /** `--service-cluster-ip-range`; default 127.96.0.0/12 (see ranges.ts for why not 10.96.0.0/12). */
+  /** `--service-cluster-ip-range`; default 127.96.0.0/16 (see ranges.ts for why not 10.96.0.0/12). */
   readonly serviceClusterIPRange?: string;
   /** `--service-node-port-range`; default 30000-32767. */
   readonly serviceNodePortRange?: string;

@@ -112,7 +112,10 @@ export class NodePortRange implements AllocationRange<number> {
  * tskube's default service range. Upstream's is 10.96.0.0/12, but on a laptop without
  * privileges nothing may add those addresses to an interface; every 127.0.0.0/8 address already
  * answers on loopback on Linux, so a proxy without privileges can listen on a service IP from
- * this range. Clusters in network namespaces pass 10.96.0.0/12.
+ * this range. It is a /16 (65,534 Services) rather than a /12 because host mode gives each node
+ * its own copy of the range (src/proxy/host-address.ts maps a ClusterIP's low 16 bits into the
+ * node's block): in a /16 no two Services share those bits. Clusters in network namespaces pass
+ * 10.96.0.0/12.
  */
-export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = '127.96.0.0/12';
+export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = '127.96.0.0/16';
 export const DEFAULT_SERVICE_NODE_PORT_RANGE = '30000-32767';
