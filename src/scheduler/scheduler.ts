@@ -21,6 +21,7 @@
  *        allocatable, unschedulable), an assigned pod deleted — requeues every unschedulable pod
  *        at once (upstream's MoveAllToActiveOrBackoffQueue).
  */
+import { setMaxListeners } from 'node:events';
 import type { Namespace as NamespaceType, Node as NodeType, Pod as PodType, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import {
@@ -46,6 +47,8 @@ type Namespace = NamespaceType & KubeObject;
 /** Upstream's defaults (podInitialBackoffSeconds, podMaxBackoffSeconds). */
 export const POD_INITIAL_BACKOFF_MS = 1_000;
 export const POD_MAX_BACKOFF_MS = 10_000;
+/** Binding cycles running beside the scheduling cycles at most (each is one or two requests). */
+export const MAX_BINDINGS_IN_FLIGHT = 8;
 
 export interface SchedulerOptions {
   readonly client: RestClient;
@@ -126,6 +129,8 @@ export class Scheduler {
 
   /** Runs until the signal aborts; resolves once the worker and the informers have stopped. */
   async run(signal: AbortSignal): Promise<void> {
+    // Three informers, the worker and up to MAX_BINDINGS_IN_FLIGHT binding requests listen on it.
+    setMaxListeners(16 + MAX_BINDINGS_IN_FLIGHT, signal);
     const informers = [this.nodes.run(signal), this.namespaces.run(signal), this.pods.run(signal)];
     await runController({
         name: 'scheduler',
@@ -211,7 +216,10 @@ export class Scheduler {
     // cap the scheduler at one pod per round trip (two, with the event).
     const binding = this.bind(key, pod, nodeName, result.feasible.length, signal);
     this.bindings.add(binding);
-    void binding.finally(() => this.bindings.delete(binding));
+    const settled = () => void this.bindings.delete(binding);
+    binding.then(settled, settled);
+    // Bounded, so a burst of thousands of pods does not open thousands of requests at once.
+    while (this.bindings.size >= MAX_BINDINGS_IN_FLIGHT) await Promise.race(this.bindings);
   }
 
   /** POST pods/binding and the Scheduled event; a failure forgets the assumption and retries the pod with backoff. */

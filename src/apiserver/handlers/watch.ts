@@ -172,8 +172,9 @@ class EventWriter {
     if (this.ctx.res.writableEnded) return;
     const flushed = (this.ctx.res as NodeJS.WritableStream).write(line);
     if (!flushed) {
+      // One 'drain' listener per blocked stretch, not one per blocked write.
+      if (this.pending === 0) this.ctx.res.once('drain', () => (this.pending = 0));
       this.pending++;
-      this.ctx.res.once('drain', () => (this.pending = 0));
     }
   }
 }
