@@ -10,6 +10,7 @@ import { lbCommand } from './lb.js';
 import { controllerManagerCommand } from './controller-manager.js';
 import { doctorCommand } from './doctor.js';
 import { dnsCommand } from './dns.js';
+import { downCommand } from './down.js';
 import { nodeCommand } from './node.js';
 import { proxyCommand } from './proxy.js';
 import { schedulerCommand } from './scheduler.js';
@@ -27,6 +28,7 @@ const program = new Command('tskube')
   .addCommand(controllerManagerCommand())
   .addCommand(schedulerCommand())
   .addCommand(nodeCommand())
+  .addCommand(downCommand())
   .addCommand(proxyCommand())
   .addCommand(doctorCommand())
   .addCommand(dnsCommand());

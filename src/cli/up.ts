@@ -19,6 +19,7 @@ import { DnsServer, formatHostPort } from '../dns/index.js';
 import { DEFAULT_NODE_LIFECYCLE_CONFIG } from '../controllers/nodelifecycle/config.js';
 import { runFleet, type RuntimeKind } from '../kubelet/fleet.js';
 import { createNodeAgents } from './node-agents.js';
+import { removeUpPid, writeUpPid } from './down.js';
 import { runControllerManager } from './controller-manager.js';
 import { runScheduler } from './scheduler.js';
 import { parsePort, parsePositiveInt, parseZones } from './parse.js';
@@ -125,8 +126,9 @@ export async function runUp(options: UpOptions): Promise<void> {
     '  kubectl create deployment web --image=tskube/echo --replicas=6',
     '  kubectl get pods -o wide',
     '',
-    `tskube: running; press Ctrl-C to stop.`,
+    `tskube: running; press Ctrl-C (or run tskube down --data-dir ${dataDir}) to stop.`,
   ];
+  writeUpPid(dataDir);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   log.info({ signal: await shutdown.received }, 'shutting down');
@@ -136,5 +138,6 @@ export async function runUp(options: UpOptions): Promise<void> {
   await apiserver.close();
   await compactor;
   await kv.close();
+  removeUpPid(dataDir);
   process.stdout.write('tskube: stopped cleanly.\n');
 }

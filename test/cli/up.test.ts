@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { hostModeServiceAddress } from '../../src/proxy/host-address.js';
-import { runCli, startCli } from '../support/cli.js';
+import { runCli, runCliAsync, startCli } from '../support/cli.js';
 
 /** GET `url` on a new connection each time (the proxy balances connections), as JSON. */
 function getJson(url: string): Promise<{ pod: string }> {
@@ -118,6 +118,34 @@ describe('tskube up', () => {
     }
     const left = spawnSync('pgrep', ['-f', join(dataDir, 'nodes')], { encoding: 'utf8' }).stdout.trim();
     assert.equal(left, '', 'no pod process outlives tskube up');
+  });
+
+  it('tskube down stops a running cluster, and after a crash of tskube up ends the pod processes it left', async () => {
+    const dataDir = join(dir, 'down');
+    const kubectl = (...args: string[]) => runKubectl(args, join(dataDir, 'kubeconfig'), join(dir, 'home'));
+    let up = startCli(['up', '--data-dir', dataDir, '--port', '0', '--nodes', '2']);
+    await up.waitFor(/running; press Ctrl-C/);
+    // The sleep is a grandchild: it outlives its container's main process when the agent is killed.
+    const r = await kubectl('create', 'deployment', 'sleeper', '--image=busybox', '--replicas=2', '--', 'sh', '-c', 'sleep 1000 & wait');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((await kubectl('rollout', 'status', 'deployment/sleeper', '--timeout=60s')).status, 0);
+    const podProcesses = () => spawnSync('pgrep', ['-f', 'sleep 1000'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    assert.ok(podProcesses().length >= 2, 'the pods run');
+
+    await up.stop('SIGKILL');
+    const down = runCli(['down', '--data-dir', dataDir]);
+    assert.equal(down.status, 0, down.stderr);
+    assert.match(down.stdout, /no tskube up is running/);
+    assert.match(down.stdout, /no pod process left/);
+    assert.deepEqual(podProcesses(), []);
+
+    up = startCli(['up', '--data-dir', dataDir, '--port', '0']);
+    await up.waitFor(/running; press Ctrl-C/);
+    const stopped = runCliAsync(['down', '--data-dir', dataDir]);
+    assert.equal(await up.exited, 0);
+    const result = await stopped;
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /stopped tskube up \(pid \d+\)/);
   });
 
   it('refuses a second tskube on the same data dir with a clear message', async () => {

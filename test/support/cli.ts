@@ -15,8 +15,26 @@ export function runCli(args: string[]): { status: number | null; stdout: string;
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
+/** runCli, without blocking this process's event loop (for a CLI that talks to a server in it or waits on one). */
+export function runCliAsync(args: string[], timeoutMs = 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 export interface RunningCli {
   readonly child: ChildProcess;
+  /** Resolves with the exit code once the process exits by itself (or is stopped). */
+  readonly exited: Promise<number | null>;
   readonly output: string[];
   /** Resolves with the first stdout line matching `pattern`, or rejects after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -42,6 +60,7 @@ export function startCli(args: string[]): RunningCli {
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return {
     child,
+    exited,
     output,
     waitFor(pattern, timeoutMs = 30_000) {
       const seen = output.find((l) => pattern.test(l));
