@@ -6,7 +6,7 @@
  * With --leader-elect (the default), replicas elect one leader through a Lease in kube-system and
  * only it runs the controllers.
  */
-import { setMaxListeners } from 'node:events';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
@@ -73,7 +73,7 @@ export async function runControllerManager(options: ControllerManagerOptions): P
   const client = new RestClient({ config: options.clientConfig, log: options.log, userAgent: 'tskube-controller-manager' });
   const runControllers = async (signal: AbortSignal) => {
     // A dozen informers and controllers listen on this one signal: not a leak.
-    setMaxListeners(100, signal);
+    if (getMaxListeners(signal) !== 0 && getMaxListeners(signal) < 100) setMaxListeners(100, signal);
     const nodeLifecycle = new NodeLifecycleController({ client, log: options.log.child({ controller: 'node-lifecycle' }), config: options.config });
     const namespaces = new NamespaceController({ client, log: options.log.child({ controller: 'namespace' }) });
     // The workload controllers and the garbage collector share one informer per resource.

@@ -13,11 +13,12 @@ import type { KubeObject } from '../api/object.js';
 import { DeletedFinalStateUnknown, listWatchFor, SharedInformer, type RestClient } from '../client/index.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_AFFINITY_TIMEOUT_SECONDS } from './balancer.js';
-import type { ServiceBinder } from './binder.js';
+import { NODE_ADDRESS_BINDER, type ServiceBinder } from './binder.js';
 import { sliceServiceName } from './endpoints.js';
 import { PortProxy } from './port-proxy.js';
 import { recyclingPolicy } from './recycling.js';
-import { selectEndpoints, type Selection } from './select-endpoints.js';
+import { HealthCheckServer } from './health-check.js';
+import { selectEndpoints, selectExternalEndpoints, type Selection } from './select-endpoints.js';
 import type { EndpointSlice, Node, NodeTopology, Service } from './types.js';
 
 const BY_SERVICE = 'service';
@@ -58,6 +59,7 @@ export class Proxier {
   private syncScheduled = false;
   private synced = false;
   private readonly reportedErrors = new Set<string>();
+  private readonly healthChecks = new Map<string, HealthCheckServer>();
 
   constructor(private readonly options: ProxierOptions) {
     const { client, log } = options;
@@ -91,7 +93,8 @@ export class Proxier {
     this.nodes.addEventHandler({
       onAdd: markAll,
       onUpdate: (o, n) => {
-        if (JSON.stringify(o.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {})) markAll();
+        const view = (node: Node) => JSON.stringify([node.metadata?.labels ?? {}, node.status?.addresses ?? []]);
+        if (view(o) !== view(n)) markAll();
       },
       onDelete: markAll,
     });
@@ -110,6 +113,8 @@ export class Proxier {
       await Promise.all(informers);
     } finally {
       await Promise.all([...this.ports.values()].flatMap((m) => [...m.values()].map((e) => e.proxy.shutdown())));
+      await Promise.all([...this.healthChecks.values()].map((h) => h.close()));
+      this.healthChecks.clear();
       this.ports.clear();
       this.bound.clear();
     }
@@ -177,22 +182,32 @@ export class Proxier {
           this.reportOnce(`${key}:${protocol}`, { service: key, protocol }, 'SCTP is not proxied by tskube');
           continue;
         }
-        const id = `${port.name ?? ''}/${protocol}`;
-        const entry = this.ensurePort(key, svc, clusterIP, port, protocol, current.get(id));
-        if (!entry) continue;
-        wanted.add(id);
-        current.set(id, entry);
-        entry.selection = selectEndpoints({ node, service: svc, port, slices, nodeLabels });
         const recycling = recyclingPolicy(svc, port);
         for (const e of recycling.errors) this.reportOnce(`${key}:${e}`, { service: key }, e);
         const affinity = svc.spec?.sessionAffinity === 'ClientIP' ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS) : undefined;
-        entry.proxy.update({
-          candidates: entry.selection.kind === 'endpoints' ? entry.selection.endpoints : [],
-          ...(affinity !== undefined && { affinityTimeoutSeconds: affinity }),
-          ...(recycling.policy && { recycling: recycling.policy }),
-        });
+        const serve = (id: string, listen: { address: string; port: number; binder: ServiceBinder }, selection: Selection) => {
+          const entry = this.ensurePort(key, svc, listen, port, protocol, current.get(id));
+          if (!entry) return;
+          wanted.add(id);
+          current.set(id, entry);
+          entry.selection = selection;
+          entry.proxy.update({
+            candidates: selection.kind === 'endpoints' ? selection.endpoints : [],
+            ...(affinity !== undefined && { affinityTimeoutSeconds: affinity }),
+            ...(recycling.policy && { recycling: recycling.policy }),
+          });
+        };
+        const address = this.clusterAddress(key, clusterIP);
+        if (address) serve(`${port.name ?? ''}/${protocol}`, { address, port: port.port, binder: this.options.binder }, selectEndpoints({ node, service: svc, port, slices, nodeLabels }));
+        // NodePort (and LoadBalancer) traffic arrives at this node's own address: externally
+        // sourced, so externalTrafficPolicy decides, as upstream's (Local: this node's endpoints only).
+        const nodeIP = this.nodeAddress();
+        if (port.nodePort && nodeIP) {
+          serve(`nodePort:${port.name ?? ''}/${protocol}`, { address: nodeIP, port: port.nodePort, binder: NODE_ADDRESS_BINDER }, selectExternalEndpoints({ node, service: svc, port, slices, nodeLabels }));
+        }
       }
     }
+    this.syncHealthCheck(key, proxied ? svc : undefined);
     for (const [id, entry] of current) {
       if (wanted.has(id)) continue;
       this.releasePort(entry.proxy);
@@ -203,33 +218,78 @@ export class Proxier {
   }
 
   /** The port's proxy, recreated when its address or port number changed; undefined if it cannot bind. */
-  private ensurePort(key: string, svc: Service, clusterIP: string, port: ServicePort, protocol: 'TCP' | 'UDP', existing: PortEntry | undefined): PortEntry | undefined {
-    let address: string;
-    try {
-      address = this.options.binder.addressFor(clusterIP);
-    } catch (err) {
-      this.reportOnce(`${key}:${clusterIP}`, { service: key, clusterIP }, (err as Error).message);
-      if (existing) this.releasePort(existing.proxy);
-      return undefined;
-    }
-    if (existing && existing.proxy.address === address && existing.proxy.port === port.port) return existing;
+  private ensurePort(
+    key: string,
+    svc: Service,
+    listen: { readonly address: string; readonly port: number; readonly binder: ServiceBinder },
+    port: ServicePort,
+    protocol: 'TCP' | 'UDP',
+    existing: PortEntry | undefined,
+  ): PortEntry | undefined {
+    const { address } = listen;
+    if (existing && existing.proxy.address === address && existing.proxy.port === listen.port) return existing;
     if (existing) this.releasePort(existing.proxy);
-    const slot = `${address}:${port.port}/${protocol}`;
+    const slot = `${address}:${listen.port}/${protocol}`;
     const holder = this.bound.get(slot)?.service;
     if (holder !== undefined && holder !== key) {
-      this.reportOnce(`${key}:${slot}`, { service: key, holder, address: slot }, `service ${key} maps to ${slot}, already used by service ${holder} (their ClusterIPs share the low 16 bits); not proxied`);
+      this.reportOnce(`${key}:${slot}`, { service: key, holder, address: slot }, `service ${key} maps to ${slot}, already used by service ${holder}; not proxied`);
       return undefined;
     }
     const proxy = new PortProxy({
       address,
-      port: port.port,
+      port: listen.port,
       protocol,
-      binder: this.options.binder,
-      log: this.options.log.child({ service: `${svc.metadata?.namespace}/${svc.metadata?.name}`, port: port.name ?? port.port }),
+      binder: listen.binder,
+      log: this.options.log.child({ service: `${svc.metadata?.namespace}/${svc.metadata?.name}`, port: port.name ?? port.port, listen: slot }),
       ...(this.options.udpIdleTimeoutMs !== undefined && { udpIdleTimeoutMs: this.options.udpIdleTimeoutMs }),
     });
     this.bound.set(slot, { service: key, proxy });
     return { proxy, selection: { kind: 'refuse', reason: 'not yet synced' } };
+  }
+
+  /** The ClusterIP listen address for this mode, or undefined (reported once) if it has none. */
+  private clusterAddress(key: string, clusterIP: string): string | undefined {
+    try {
+      return this.options.binder.addressFor(clusterIP);
+    } catch (err) {
+      this.reportOnce(`${key}:${clusterIP}`, { service: key, clusterIP }, (err as Error).message);
+      return undefined;
+    }
+  }
+
+  /** This node's InternalIP, from its Node object: where NodePorts and health checks listen. */
+  private nodeAddress(): string | undefined {
+    const node = this.nodes.indexer.getByKey(this.options.nodeName);
+    return node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  }
+
+  /**
+   * The health-check node port of a LoadBalancer Service with externalTrafficPolicy Local: 200
+   * while this node has a local endpoint, 503 otherwise, so a load balancer sends traffic only to
+   * nodes that can serve it (upstream kube-proxy's service health server).
+   */
+  private syncHealthCheck(key: string, svc: Service | undefined): void {
+    const port = svc?.spec?.externalTrafficPolicy === 'Local' ? svc.spec.healthCheckNodePort : undefined;
+    const nodeIP = this.nodeAddress();
+    const existing = this.healthChecks.get(key);
+    if (!svc || !port || !nodeIP) {
+      if (existing) void existing.close();
+      this.healthChecks.delete(key);
+      return;
+    }
+    let server = existing;
+    if (!server || server.address !== nodeIP || server.port !== port) {
+      if (existing) void existing.close();
+      server = new HealthCheckServer({ address: nodeIP, port, namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '', log: this.options.log });
+      this.healthChecks.set(key, server);
+    }
+    const local = new Set<string>();
+    for (const slice of this.slices.indexer.byIndex(BY_SERVICE, key)) {
+      for (const ep of slice.endpoints ?? []) {
+        if (ep.nodeName === this.options.nodeName && ep.conditions?.ready !== false) for (const a of ep.addresses) local.add(a);
+      }
+    }
+    server.setLocalEndpoints(local.size);
   }
 
   private releasePort(proxy: PortProxy): void {

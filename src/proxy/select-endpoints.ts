@@ -53,6 +53,18 @@ export function selectEndpoints(input: SelectEndpointsInput): Selection {
   return filterEndpoints({ ...input, endpoints: endpointsForPort(input.slices, input.port) });
 }
 
+/**
+ * For traffic from outside the cluster arriving at this node's NodePort: externalTrafficPolicy
+ * Local allows only this node's endpoints (none → refuse, so a load balancer's health check moves
+ * traffic elsewhere); Cluster treats it as cluster traffic.
+ */
+export function selectExternalEndpoints(input: SelectEndpointsInput): Selection {
+  if (input.service.spec?.externalTrafficPolicy !== 'Local') return selectEndpoints(input);
+  const local: Service = { ...input.service, spec: { ...input.service.spec, internalTrafficPolicy: 'Local' } };
+  const selection = selectEndpoints({ ...input, service: local });
+  return selection.kind === 'refuse' ? refuse(`externalTrafficPolicy is Local and node ${input.node.name} has no ready endpoint`) : { ...selection, rule: 'external-local' };
+}
+
 export interface FilterEndpointsInput {
   readonly node: NodeTopology;
   readonly service: Service;

@@ -42,7 +42,7 @@ export interface ProxyLab {
   service(svc: Service, endpoints: readonly SliceEndpoint[], port?: number): Promise<void>;
   replaceSlice(service: string, endpoints: readonly SliceEndpoint[], port?: number): Promise<void>;
   /** Waits until every proxy has seen this object version and applied it. */
-  settle(resource?: 'services' | 'endpointslices', key?: string, resourceVersion?: string): Promise<void>;
+  settle(resource?: 'services' | 'endpointslices' | 'nodes', key?: string, resourceVersion?: string): Promise<void>;
   close(): Promise<void>;
 }
 
