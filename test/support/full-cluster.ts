@@ -10,9 +10,10 @@
  * no process behind.
  */
 import { setMaxListeners } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../src/api/object.js';
+import type { KubeObject, StoredObject } from '../../src/api/object.js';
 import { createNodeAgents } from '../../src/cli/node-agents.js';
 import { runControllerManager } from '../../src/cli/controller-manager.js';
 import { runScheduler } from '../../src/cli/scheduler.js';
@@ -24,12 +25,19 @@ import { hostModeServiceAddress } from '../../src/proxy/host-address.js';
 import { eventually, startTestCluster, type TestCluster } from './apiserver.js';
 
 type NodeObj = Node & KubeObject;
-type PodObj = Pod & KubeObject;
+/** A pod as the API serves it: metadata always present. */
+export type PodObj = Pod & StoredObject;
 
 export interface FullClusterOptions {
   /** Nodes, spread round-robin over the zones (default 6 over zone-a, zone-b, zone-c). */
   readonly nodes?: number;
   readonly zones?: readonly string[];
+  /**
+   * Index of the first node (default 1). Host mode derives node addresses, pod ranges and proxy
+   * addresses from node indexes, so clusters that run at the same time on one host (test files
+   * run in parallel) must use indexes that do not overlap.
+   */
+  readonly firstIndex?: number;
   /** Node lifecycle settings (default upstream's; scenarios scale them down). */
   readonly lifecycle?: Partial<NodeLifecycleConfig>;
   /** Agents' heartbeat timing (default upstream's). */
@@ -62,7 +70,44 @@ export interface FullCluster {
   pods(namespace?: string, labelSelector?: string): Promise<PodObj[]>;
   /** Waits until every node is Ready. */
   waitForNodesReady(timeoutMs?: number): Promise<void>;
+  /** Pids of live processes started for this cluster's pods (containers, exec, hooks). */
+  podProcesses(): number[];
   close(): Promise<void>;
+}
+
+/**
+ * Pids of live processes whose environment puts their pod sandbox under `dataDir` (the process
+ * runtime gives every container, exec and hook `TSKUBE_SANDBOX`; optionally only one pod's, by
+ * uid). Read from /proc, so it also finds processes that escaped their agent — which is the
+ * point: after `close()` it must be empty.
+ */
+export function podProcessesUnder(dataDir: string, podUid?: string): number[] {
+  const prefix = `TSKUBE_SANDBOX=${dataDir}/`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    const vars = environ.split('\0');
+    if (!vars.some((v) => v.startsWith(prefix))) continue;
+    if (podUid !== undefined && !vars.includes(`TSKUBE_POD_UID=${podUid}`)) continue;
+    if (isZombie(entry)) continue;
+    pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function isZombie(pid: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
 }
 
 interface RunningNode {
@@ -107,8 +152,9 @@ export async function startFullCluster(options: FullClusterOptions = {}): Promis
 
   const running = new Map<string, RunningNode>();
   const nodes: (ClusterNode & { running: boolean })[] = [];
-  for (let i = 1; i <= count; i++) {
-    const node = { index: i, name: `tskube-node-${i}`, zone: zones[(i - 1) % zones.length]!, running: false };
+  const first = options.firstIndex ?? 1;
+  for (let i = first; i < first + count; i++) {
+    const node = { index: i, name: `tskube-node-${i}`, zone: zones[(i - first) % zones.length]!, running: false };
     nodes.push(node);
     running.set(node.name, startAgent({ node }));
   }
@@ -150,6 +196,7 @@ export async function startFullCluster(options: FullClusterOptions = {}): Promis
         'every running node Ready',
       );
     },
+    podProcesses: () => podProcessesUnder(api.dataDir),
     async close() {
       for (const agent of running.values()) agent.stop.abort();
       await Promise.allSettled([...running.values()].map((a) => a.run));

@@ -6,11 +6,17 @@
  * parameters shape an answer: `?status=503` sets its status, `?delayMs=500` delays it (an
  * in-flight request for graceful-shutdown tests). One line per request goes to stdout.
  *
- * Shutdown is graceful: stop accepting connections, let in-flight requests finish (their answers
- * say `Connection: close`), close idle keep-alive connections, then resolve.
+ * Shutdown is graceful: stop accepting connections, let in-flight requests finish, answer every
+ * request from then on with `Connection: close` (the connection closes cleanly after that answer),
+ * and close a keep-alive connection only once it has been idle for SHUTDOWN_IDLE_CLOSE_MS. Not at
+ * once, as `http.Server#close` does since Node 19: a client keeps sending on its keep-alive
+ * connection, and closing it while its next request is on the way makes that request fail with
+ * ECONNRESET — the failed requests of seed 001's rollouts. A client that keeps sending gets its
+ * close with an answer; only one idle for a second races with the close, as with any keep-alive
+ * timeout.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { EchoOptions } from './options.js';
 
@@ -21,19 +27,37 @@ export interface EchoServer {
   shutdown(): Promise<void>;
 }
 
+/** While shutting down, a keep-alive connection idle this long is closed. */
+export const SHUTDOWN_IDLE_CLOSE_MS = 1_000;
+
+/** A client connection: requests in progress on it, and since when it has had none. */
+interface ConnectionState {
+  busy: number;
+  idleSince: number;
+}
+
 export async function startEchoServer(options: EchoOptions, startedAt: number): Promise<EchoServer> {
   let shuttingDown = false;
   const server = createServer((req, res) => handle(req, res));
+  const connections = new Map<Socket, ConnectionState>();
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { busy: 0, idleSince: Date.now() });
+    socket.once('close', () => connections.delete(socket));
+  });
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const began = Date.now();
     const url = new URL(req.url ?? '/', 'http://echo');
+    const connection = connections.get(req.socket);
+    if (connection) connection.busy++;
+    res.once('close', () => {
+      if (!connection) return;
+      connection.busy--;
+      connection.idleSince = Date.now();
+    });
     res.on('finish', () => {
       const remote = `${req.socket.remoteAddress ?? '-'}`;
       process.stdout.write(`${new Date().toISOString()} ${remote} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${Date.now() - began}ms\n`);
-      // Shutting down: a keep-alive connection whose answer is done closes now, not after its
-      // keep-alive timeout (it may have been busy when the listener closed).
-      if (shuttingDown) setImmediate(() => server.closeIdleConnections());
     });
     if (shuttingDown) res.setHeader('Connection', 'close');
     const uptime = Date.now() - startedAt;
@@ -81,10 +105,19 @@ export async function startEchoServer(options: EchoOptions, startedAt: number): 
     async shutdown() {
       shuttingDown = true;
       if (options.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Idle keep-alive connections close now; busy ones after their answer (Connection: close).
-      server.closeIdleConnections();
+      // Only the listener closes now (net.Server's close, not http.Server's, which would also
+      // drop idle keep-alive connections at once); the callback runs when the last connection is gone.
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+      const sweep = setInterval(() => {
+        const now = Date.now();
+        for (const [socket, state] of connections) {
+          if (state.busy > 0 || now - state.idleSince < SHUTDOWN_IDLE_CLOSE_MS || socket.writableEnded) continue;
+          socket.end();
+          setTimeout(() => socket.destroy(), SHUTDOWN_IDLE_CLOSE_MS).unref(); // a client that never closes its side
+        }
+      }, 100);
       await closed;
+      clearInterval(sweep);
     },
   };
 }
