@@ -113,17 +113,34 @@ export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRe
   return changed;
 }
 
-/** Templates equal once the pod-template-hash label is ignored (upstream's EqualIgnoreHash). */
+/**
+ * Templates equal once the pod-template-hash label is ignored (upstream's EqualIgnoreHash).
+ * Compared as upstream's semantic equality does on typed objects, where a null, an empty map and
+ * an empty list are the same as nothing: `kubectl rollout undo` writes back a ReplicaSet's
+ * template as Go serialises it (`creationTimestamp: null`, `resources: {}`), and that must still
+ * match the ReplicaSet it came from, or undo would start a new ReplicaSet instead of scaling the
+ * old one up.
+ */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
   const strip = (t: PodTemplateSpec | undefined) => {
     const copy = structuredClone(t ?? {});
-    if (copy.metadata?.labels) {
-      delete copy.metadata.labels[POD_TEMPLATE_HASH_LABEL];
-      if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
-    }
-    return copy;
+    if (copy.metadata?.labels) delete copy.metadata.labels[POD_TEMPLATE_HASH_LABEL];
+    return withoutEmpty(copy);
   };
   return jsonEqual(strip(a), strip(b));
+}
+
+/** A JSON value without null members and without empty objects and lists (recursively). */
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(withoutEmpty);
+  if (value === null) return undefined;
+  if (typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const kept = withoutEmpty(v);
+    if (kept !== undefined) out[k] = kept;
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 const created = (rs: ReplicaSet): number => timeMs(rs.metadata?.creationTimestamp) ?? 0;
