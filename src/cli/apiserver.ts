@@ -6,9 +6,10 @@
  * given its own data dir for its certificates (share the CA by copying `pki/ca.*` between them).
  */
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { startApiServer } from '../apiserver/start.js';
 import { createLogger } from '../log.js';
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, InvalidRangeError, NodePortRange, ServiceIPRange } from '../registry/service/ranges.js';
 import { runCompactor } from '../storage/compactor.js';
 import { describeStorage, openStorage, parseStorageSpec } from '../storage/open.js';
 import { parsePort, parsePositiveInt } from './parse.js';
@@ -22,6 +23,21 @@ interface ApiServerFlags {
   tlsSanHosts?: string[];
   tokenAuthFile?: string;
   etcdCompactionInterval: number;
+  serviceClusterIpRange: string;
+  serviceNodePortRange: string;
+}
+
+/** Parsed as the Service registry will, so a bad range fails at the flag, not at the first Service. */
+function parseRange<T>(build: (value: string) => T): (value: string) => string {
+  return (value) => {
+    try {
+      build(value);
+    } catch (err) {
+      if (err instanceof InvalidRangeError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
+    return value;
+  };
 }
 
 export function apiserverCommand(): Command {
@@ -34,6 +50,13 @@ export function apiserverCommand(): Command {
     .option('--tls-san-hosts <list>', 'extra names and IPs for the serving certificate (load balancers)', (v: string) => v.split(',').map((h) => h.trim()))
     .option('--token-auth-file <file>', 'static bearer tokens, upstream CSV format: token,user,uid,"group1,group2"')
     .option('--etcd-compaction-interval <seconds>', 'how often old revisions are compacted', parsePositiveInt, 300)
+    .option(
+      '--service-cluster-ip-range <cidr>',
+      'the range ClusterIPs are allocated from (the first address is the kubernetes Service\'s); the default keeps them on loopback for host networking, netns clusters use 10.96.0.0/12',
+      parseRange((v) => new ServiceIPRange(v)),
+      DEFAULT_SERVICE_CLUSTER_IP_RANGE,
+    )
+    .option('--service-node-port-range <range>', 'the ports NodePort Services are allocated from', parseRange((v) => new NodePortRange(v)), DEFAULT_SERVICE_NODE_PORT_RANGE)
     .action((flags: ApiServerFlags) => runApiServer(flags));
 }
 
@@ -56,6 +79,7 @@ async function runApiServer(flags: ApiServerFlags): Promise<void> {
     port: flags.securePort,
     ...(flags.tlsSanHosts && { hosts: flags.tlsSanHosts }),
     ...(flags.tokenAuthFile && { tokenFile: flags.tokenAuthFile }),
+    services: { serviceClusterIPRange: flags.serviceClusterIpRange, serviceNodePortRange: flags.serviceNodePortRange },
   });
   process.stdout.write(`tskube apiserver: serving ${api.url} on ${describeStorage(spec)}; kubeconfig ${api.kubeconfigPath}\n`);
   log.info({ signal: await shutdown.received }, 'shutting down');

@@ -13,6 +13,7 @@
  *   netns  one node per process, run inside the node's network namespace (faults/netns-cluster):
  *          the proxy binds the real ClusterIPs there and pods use them as upstream's do.
  */
+import { spawnSync } from 'node:child_process';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { createFleet, type FleetOptions, type VirtualNode } from '../kubelet/fleet.js';
 import { clusterIPServiceHost, type ServiceHostFn } from '../kubelet/pods/index.js';
@@ -42,8 +43,12 @@ export function createNodeAgents(options: NodeAgentsOptions): VirtualNode[] {
     );
   }
   if (network === 'netns' && fleet.count !== 1) throw new NodeAgentsError('in netns mode each node runs in its own namespace: run one node per process (--count 1).');
+  // Netns mode: the node's pods share the namespace the agent runs in; the runtime needs its name
+  // to give each pod a private mount namespace there (volumes and resolv.conf at their paths).
+  const pods = network === 'netns' ? { ...fleet.pods, podNetworkNamespace: fleet.pods?.podNetworkNamespace ?? currentNetworkNamespace() } : fleet.pods;
   return createFleet({
     ...fleet,
+    ...(pods && { pods }),
     serviceHostFor: (_identity, index) => (network === 'host' && proxy ? hostModeServiceHost(index) : clusterIPServiceHost),
     ...(proxy && {
       companions: ({ identity, client }, index) => [
@@ -60,6 +65,18 @@ export function createNodeAgents(options: NodeAgentsOptions): VirtualNode[] {
       ],
     }),
   });
+}
+
+/** The name (under /run/netns) of the network namespace this process runs in. */
+function currentNetworkNamespace(): string {
+  const found = spawnSync('ip', ['netns', 'identify', String(process.pid)], { encoding: 'utf8' });
+  const name = found.status === 0 ? found.stdout.trim() : '';
+  if (!name) {
+    throw new NodeAgentsError(
+      `netns mode runs inside the node's named network namespace, and this process is in none (ip netns identify: ${found.error?.message ?? (found.stderr.trim() || 'no name')}). Start it with \`ip netns exec <namespace> tskube node --network netns ...\` as root.`,
+    );
+  }
+  return name;
 }
 
 /** Node `index`'s address for a Service's ClusterIP (headless and ExternalName Services have none). */

@@ -10,6 +10,7 @@
  * the same dir find what the previous one started. Per user, not per working directory, so a
  * restarted agent finds its pods whichever directory it is started from.
  */
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -35,6 +36,15 @@ interface NodeFlags extends HeartbeatFlags {
   podCidr?: string;
   firstIndex: number;
   proxy: boolean;
+  clusterDns: string[];
+  clusterDomain: string;
+  resolvConf: string;
+}
+
+function parseAddressList(value: string): string[] {
+  const list = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  for (const ip of list) if (isIP(ip) === 0) throw new InvalidArgumentError(`${JSON.stringify(ip)} is not an IP address`);
+  return list;
 }
 
 function parseNetwork(value: string): NetworkMode {
@@ -63,7 +73,10 @@ export function nodeCommand(): Command {
     .option('--first-index <n>', 'index of the first node: names, host-mode addresses and pod ranges derive from it (other agents on this host must not overlap)', parsePositiveInt, 1)
     .option('--address <ip>', 'the node\'s InternalIP (with --count 1; default: derived from the index)')
     .option('--pod-cidr <cidr>', 'the node\'s pod range (with --count 1; default: derived from the index)')
-    .option('--no-proxy', 'run no service proxy on these nodes');
+    .option('--no-proxy', 'run no service proxy on these nodes')
+    .option('--cluster-dns <ips>', 'comma-separated cluster DNS server addresses that ClusterFirst pods resolve through (netns mode mounts it as their /etc/resolv.conf)', parseAddressList, [])
+    .option('--cluster-domain <domain>', 'the cluster\'s DNS domain: pods search <ns>.svc.<domain>', 'cluster.local')
+    .option('--resolv-conf <file>', 'the node\'s resolver configuration, the base of Default-policy pods\' DNS and the host search domains', '/etc/resolv.conf');
   addHeartbeatFlags(command);
   return command.action((flags: NodeFlags) => runNodes(flags));
 }
@@ -90,6 +103,7 @@ async function runNodes(flags: NodeFlags): Promise<void> {
     log,
     runtime: flags.runtime,
     dataDir: flags.dataDir,
+    pods: { dns: { clusterDNS: flags.clusterDns, clusterDomain: flags.clusterDomain }, resolvConf: flags.resolvConf },
     heartbeat: { nodeStatusUpdateFrequencyMs: flags.nodeStatusUpdateFrequency, leaseDurationSeconds: flags.nodeLeaseDurationSeconds },
   });
   process.stdout.write(`tskube node: ${fleet.length} node(s) (${flags.runtime} runtime, ${flags.dataDir}) heartbeating to ${config.server}: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}\n`);

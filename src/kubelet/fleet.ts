@@ -49,7 +49,7 @@ export interface FleetOptions {
   /** Where runtimes keep sandboxes, logs and container records: one subdirectory per node. */
   readonly dataDir?: string;
   /** Pod worker settings shared by every node (backoff, service host, probes, usage sampling). */
-  readonly pods?: Pick<PodManagerOptions, 'serviceHost' | 'backoff' | 'runProbes' | 'usageIntervalMs' | 'errorRetryMs'>;
+  readonly pods?: Pick<PodManagerOptions, 'serviceHost' | 'backoff' | 'runProbes' | 'usageIntervalMs' | 'errorRetryMs' | 'podNetworkNamespace' | 'dns' | 'resolvConf'>;
   /** Builds a node's runtime instead of the default one (tests). */
   readonly createRuntime?: (node: NodeIdentity, dataDir: string | undefined) => ContainerRuntime;
   /**

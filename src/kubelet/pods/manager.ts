@@ -24,7 +24,8 @@ import { PodEventRecorder } from './events.js';
 import { IPAllocator } from './ip-allocator.js';
 import type { ContainerLookup, PodUsage } from './lookup.js';
 import { clusterIPServiceHost, type ServiceHostFn } from './service-env.js';
-import { PodWorker, type NodeFacts } from './worker.js';
+import { PodWorker, type NodeFacts, type PodWorkerDeps } from './worker.js';
+import { readHostResolvConf, type ClusterDnsSettings } from './dns.js';
 
 export interface PodManagerOptions {
   readonly api: PodApi;
@@ -41,6 +42,15 @@ export interface PodManagerOptions {
   readonly usageIntervalMs?: number;
   /** How soon a container that could not be started is tried again (10 s). */
   readonly errorRetryMs?: number;
+  /**
+   * The network namespace this node's pods run in (netns mode: the node's own, which the agent
+   * runs in too); the runtime then gives each pod a private mount namespace. Host mode: none.
+   */
+  readonly podNetworkNamespace?: string;
+  /** `--cluster-dns` and `--cluster-domain`: what ClusterFirst pods resolve through (pods/dns.ts). */
+  readonly dns?: ClusterDnsSettings;
+  /** `--resolv-conf`: the node's resolver configuration, for Default pods (/etc/resolv.conf). */
+  readonly resolvConf?: string;
 }
 
 export class PodManager implements ContainerLookup {
@@ -56,6 +66,7 @@ export class PodManager implements ContainerLookup {
   private readonly events: PodEventRecorder;
   private readonly log: Logger;
   private signal: AbortSignal | undefined;
+  private readonly dns: PodWorkerDeps['dns'];
 
   constructor(private readonly options: PodManagerOptions) {
     this.runtime = options.runtime;
@@ -63,6 +74,7 @@ export class PodManager implements ContainerLookup {
     this.backoff = new CrashLoopBackoff(options.backoff);
     this.log = options.log.child({ node: options.node.name });
     this.events = new PodEventRecorder(options.api, options.node.name, this.log);
+    this.dns = { cluster: options.dns ?? { clusterDNS: [] }, host: readHostResolvConf(options.resolvConf) };
   }
 
   /** Runs until the signal aborts. Containers keep running for the next agent run to adopt. */
@@ -145,7 +157,7 @@ export class PodManager implements ContainerLookup {
     if (worker) worker.markDeleted();
   }
 
-  private workerDeps() {
+  private workerDeps(): PodWorkerDeps {
     return {
       runtime: this.runtime,
       api: this.options.api,
@@ -154,6 +166,8 @@ export class PodManager implements ContainerLookup {
       ips: this.ips,
       node: this.options.node,
       serviceHost: this.options.serviceHost ?? clusterIPServiceHost,
+      podNetworkNamespace: this.options.podNetworkNamespace,
+      dns: this.dns,
       runProbes: this.options.runProbes ?? this.runtime.kind !== 'simulated',
       errorRetryMs: this.options.errorRetryMs ?? 10_000,
       log: this.log,

@@ -33,6 +33,8 @@ import { ContainerProber } from './prober.js';
 import { serviceEnv, type ServiceHostFn } from './service-env.js';
 import { containerStatus, podConditions, podPhase, qosClass } from './status.js';
 import { containerMounts, resolveVolumes, VolumeSetupError } from './volumes.js';
+import { podDnsConfig, type ClusterDnsSettings } from './dns.js';
+import type { ResolvConf } from '../../api/resolv-conf.js';
 
 /** Upstream's floor for the time a container gets to stop once preStop has eaten its grace. */
 const MIN_STOP_GRACE_MS = 2_000;
@@ -54,6 +56,10 @@ export interface PodWorkerDeps {
   readonly ips: IPAllocator | undefined;
   readonly node: NodeFacts;
   readonly serviceHost: ServiceHostFn;
+  /** The network namespace the node's pods run in (netns mode); undefined in host mode. */
+  readonly podNetworkNamespace: string | undefined;
+  /** The kubelet's --cluster-dns / --cluster-domain, and the node's own resolv.conf. */
+  readonly dns: { readonly cluster: ClusterDnsSettings; readonly host: ResolvConf };
   readonly runProbes: boolean;
   /** How soon a container that could not be started (config error, missing volume) is retried. */
   readonly errorRetryMs: number;
@@ -69,6 +75,8 @@ export class PodWorker {
   private deleted = false;
   private readonly records = new Map<string, ContainerRecord>();
   private sandboxReady = false;
+  /** MissingClusterDNS is reported once per pod, not at every container start. */
+  private dnsWarned = false;
   private podIP: string | undefined;
 
   /** The pod's IP once its sandbox has one (the kubelet API dials pods here). */
@@ -263,6 +271,13 @@ export class PodWorker {
   }
 
   private sandboxConfig(): PodSandboxConfig {
+    const dns = podDnsConfig(this.pod, this.deps.dns.cluster, this.deps.dns.host);
+    // Host mode has no per-pod /etc: every pod uses the node's resolver, so the fallback is the
+    // only behaviour there and not worth a warning on every pod.
+    if (dns.warning && !this.dnsWarned && this.deps.podNetworkNamespace) {
+      this.dnsWarned = true;
+      this.event('Warning', 'MissingClusterDNS', dns.warning);
+    }
     return {
       uid: this.uid,
       namespace: this.namespace,
@@ -271,6 +286,8 @@ export class PodWorker {
       zone: this.deps.node.zone,
       podIP: this.podIP ?? this.deps.node.address,
       hostname: this.pod.spec?.hostname ?? this.name,
+      ...(this.deps.podNetworkNamespace && { netns: this.deps.podNetworkNamespace }),
+      ...(dns.conf && { dnsConfig: dns.conf }),
     };
   }
 

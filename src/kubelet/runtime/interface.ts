@@ -12,6 +12,7 @@
  * it exited, run a command inside it, keep its logs. Container ids are opaque strings that stay
  * valid across a node agent restart with the same data dir (adoption).
  */
+import type { ResolvConf } from '../../api/resolv-conf.js';
 
 /** The pod-level environment every container of a pod shares (upstream: the pod sandbox). */
 export interface PodSandboxConfig {
@@ -26,6 +27,12 @@ export interface PodSandboxConfig {
   readonly hostname: string;
   /** Network namespace to run the pod's processes in (netns mode); absent in host mode. */
   readonly netns?: string;
+  /**
+   * The pod's resolver configuration (the CRI's DNSConfig): the runtime writes it as the pod's
+   * resolv.conf and, where the container has its own mount namespace, mounts it at
+   * /etc/resolv.conf. Absent: the container sees the node's.
+   */
+  readonly dnsConfig?: ResolvConf;
 }
 
 /** A file to materialise for a volume mount (configMap, secret, downwardAPI items). */

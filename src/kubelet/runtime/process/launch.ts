@@ -17,8 +17,9 @@
  *    readOnly mounts are not enforced.
  *  - netns (sandbox.netns set, node agent running as root): `ip netns exec <netns> unshare
  *    --mount` and a small sh prologue bind-mounts each volume at its real mountPath (creating the
- *    directory on the host if missing), remounts readOnly ones read-only, cds to workingDir, and
- *    execs the command: one pid from setpriv to the container's program.
+ *    directory on the host if missing) and the pod's resolv.conf (if it has one) at
+ *    /etc/resolv.conf, remounts readOnly ones read-only, cds to workingDir, and execs the
+ *    command: one pid from setpriv to the container's program.
  */
 import { accessSync, constants as fsConstants, existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -72,6 +73,8 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
     const workingDir = config.workingDir || sandboxDir;
     findExecutable(program[0]!, env.PATH ?? DEFAULT_PATH, workingDir, (p) => hostPathOf(mounts, p) ?? p);
     const mountArgs = mounts.flatMap((m) => [m.hostPath, m.mountPath, m.readOnly ? 'ro' : 'rw']);
+    // The pod's own resolv.conf over the node's, as upstream runtimes mount it (read-write).
+    if (sandbox.dnsConfig) mountArgs.push(layout.resolvConfPath(sandbox.uid), '/etc/resolv.conf', 'rw');
     return {
       argv: [
         'setpriv', '--pdeathsig', 'KILL', '--',
@@ -110,13 +113,14 @@ export function planExec(plan: LaunchPlan, pid: number, command: readonly string
 }
 
 /**
- * $1 $2 $3 = volume dir, mountPath, ro|rw, repeated until "--"; then the working dir; then the
- * command. Arguments are never interpolated into the script, so no path needs quoting.
+ * $1 $2 $3 = volume dir (or a single file), mountPath, ro|rw, repeated until "--"; then the
+ * working dir; then the command. Arguments are never interpolated into the script, so no path
+ * needs quoting. A file is bind-mounted onto a file (created empty if missing).
  */
 const MOUNT_PROLOGUE = [
   'set -e',
   'while [ "$1" != "--" ]; do',
-  '  mkdir -p "$2"',
+  '  if [ -d "$1" ]; then mkdir -p "$2"; elif [ ! -e "$2" ]; then : > "$2"; fi',
   '  mount --bind "$1" "$2"',
   '  if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi',
   '  shift 3',

@@ -10,6 +10,7 @@
  *   rootfs/<container>/<mountPath> -> ../volumes/<volume>   what the container sees at its mounts
  *   logs/<container>/<restartCount>.log      CRI-format log (+ rotated <n>.log.<stamp> files)
  *   containers/<id>.json                     one small state record per container
+ *   resolv.conf                              the pod's DNS configuration, when it has its own
  * ```
  */
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
@@ -40,6 +41,11 @@ export class SandboxLayout {
 
   logPath(podUid: string, container: string, restartCount: number): string {
     return join(this.logDir(podUid, container), `${restartCount}.log`);
+  }
+
+  /** Mounted at /etc/resolv.conf in netns mode; only informative in host mode. */
+  resolvConfPath(podUid: string): string {
+    return join(this.sandboxDir(podUid), 'resolv.conf');
   }
 
   containersDir(podUid: string): string {

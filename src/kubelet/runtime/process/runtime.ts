@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../../log.js';
+import { renderResolvConf } from '../../../api/resolv-conf.js';
 import {
   ContainerNotFoundError,
   ContainerNotRunningError,
@@ -97,6 +98,8 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const sub of ['volumes', 'rootfs', 'logs', 'containers']) mkdirSync(join(dir, sub), { recursive: true });
     // For people looking at the data dir; the runtime itself never reads it back.
     writeFileSync(join(dir, 'sandbox.json'), `${JSON.stringify(sandbox)}\n`);
+    // As containerd does with the CRI's DNSConfig: the pod's resolv.conf, mounted by launch.ts.
+    if (sandbox.dnsConfig) writeFileSync(this.layout.resolvConfPath(sandbox.uid), renderResolvConf(sandbox.dnsConfig), { mode: 0o644 });
   }
 
   async removeSandbox(podUid: string): Promise<void> {
