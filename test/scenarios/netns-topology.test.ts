@@ -8,6 +8,8 @@
  *                                        c1, c2 → any of the three (neither)
  *   topologyKeys [hostname, zone]        c1, c2 → refused; the others unchanged
  *   internalTrafficPolicy Local          a1, a2, b1 → their own; b2, c1, c2 → refused
+ *   trafficDistribution PreferClose      zone-a nodes → a1 and a2; zone-b nodes → b1;
+ *                                        zone-c (no endpoint hinted for it) → any of the three
  *
  * Answers that cross nodes carry the client node's bridge address as their source, as seen by
  * the echo pod: the connection left the client's namespace by its veth, over the bridge.
@@ -195,5 +197,22 @@ describe('topology-aware routing through per-node proxies (netns mode)', { skip 
     const got = await countAll(ip);
     for (const node of ENDPOINT_NODES) assert.deepEqual(got.get(node)!.answers, only(`ep-${node}`), node);
     for (const node of ['b2', 'c1', 'c2'] as const) assert.deepEqual(got.get(node)!.answers, only('ECONNREFUSED'), node);
+  });
+
+  it('trafficDistribution PreferClose: each zone its own endpoints (by hints); a zone with none, any', async () => {
+    const ip = await createService('close-by', { trafficDistribution: 'PreferClose' } as Partial<ServiceObj['spec']>);
+    // The hints arrive with the EndpointSlice controller's next write: wait until b2 keeps to its zone.
+    await eventually(async () => Object.keys((await count('b2', ip, 20)).answers).join() === 'ep-b1', 30_000, 'b2 routed by hints');
+    const got = await countAll(ip);
+    for (const node of ['a1', 'a2'] as const) {
+      const answers = got.get(node)!.answers;
+      assert.deepEqual(Object.keys(answers).sort(), ['ep-a1', 'ep-a2'], `${node}: zone-a's endpoints only: ${JSON.stringify(answers)}`);
+      assert.equal(answers['ep-a1']! + answers['ep-a2']!, CONNECTIONS);
+    }
+    for (const node of ['b1', 'b2'] as const) assert.deepEqual(got.get(node)!.answers, only('ep-b1'), node);
+    for (const node of ['c1', 'c2'] as const) {
+      const answers = got.get(node)!.answers;
+      assert.deepEqual(Object.keys(answers).sort(), ['ep-a1', 'ep-a2', 'ep-b1'], `${node}: no endpoint for zone-c, so any: ${JSON.stringify(answers)}`);
+    }
   });
 });
