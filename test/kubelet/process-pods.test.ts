@@ -78,6 +78,16 @@ describe('pod workers (process runtime)', () => {
     assert.ok(alive(lab.nodes[0]!.pods.findContainer('default', 'talker', 'web')?.pid));
   });
 
+  it('reports an image it cannot run as upstream reports a failed pull: ErrImagePull, then ImagePullBackOff, with the reason in an event', async () => {
+    const node = lab.nodes[0]!.identity.name;
+    await lab.createPod(podOn(node, 'nginx', { containers: [{ name: 'web', image: 'nginx:1.25' }] }));
+    const pod = await lab.waitPod('nginx', (p) => ['ErrImagePull', 'ImagePullBackOff'].includes(containerOf(p)?.state?.waiting?.reason ?? ''), 'ErrImagePull');
+    assert.equal(pod.status?.phase, 'Pending');
+    await eventually(async () => (await lab.events('nginx')).some((e) => e.reason === 'Failed' && /^Failed to pull image "nginx:1.25": tskube cannot run image "nginx:1.25": it is not a built-in image/.test(e.message ?? '')), 15_000, 'the Failed event');
+    const events = await lab.events('nginx');
+    assert.ok(!events.some((e) => e.reason === 'Pulled'), 'nothing claims the image is present');
+  });
+
   it('crash-loops a command that exits non-zero', async () => {
     const node = lab.nodes[0]!.identity.name;
     await lab.createPod(podOn(node, 'crasher', { containers: [{ name: 'web', image: 'busybox', command: ['sh', '-c', 'echo dying; exit 3'] }] }));

@@ -314,6 +314,24 @@ export class PodWorker {
     await this.startContainer(rec);
   }
 
+  /**
+   * An image this node cannot run, told as upstream's kubelet tells a failed pull: the first
+   * failure is ErrImagePull with the reason, later tries wait in ImagePullBackOff.
+   */
+  private imagePullFailed(rec: ContainerRecord, image: string, message: string): void {
+    if (rec.waiting?.reason !== 'ErrImagePull' && rec.waiting?.reason !== 'ImagePullBackOff') {
+      this.event('Warning', 'Failed', `Failed to pull image "${image}": ${message}`, rec.fieldPath);
+      this.event('Warning', 'Failed', 'Error: ErrImagePull', rec.fieldPath);
+      rec.waiting = { reason: 'ErrImagePull', message };
+      return;
+    }
+    if (rec.waiting.reason === 'ErrImagePull') {
+      this.event('Normal', 'BackOff', `Back-off pulling image "${image}"`, rec.fieldPath);
+      this.event('Warning', 'Failed', 'Error: ImagePullBackOff', rec.fieldPath);
+    }
+    rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ${message}` };
+  }
+
   private async startContainer(rec: ContainerRecord): Promise<void> {
     const spec = rec.spec;
     const signal = this.stop.signal;
@@ -339,7 +357,6 @@ export class PodWorker {
       throw err;
     }
     const image = spec.image ?? '';
-    this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, rec.fieldPath);
     const restartCount = rec.current ? rec.restartCount + 1 : rec.restartCount;
     let started: RuntimeContainer;
     try {
@@ -355,11 +372,16 @@ export class PodWorker {
       });
     } catch (err) {
       if (!(err instanceof ContainerStartError)) throw err;
-      if (rec.waiting?.message !== err.message) this.event('Warning', 'Failed', `Error: ${err.message}`, rec.fieldPath);
-      rec.waiting = { reason: err.reason, message: err.message };
+      if (err.reason === 'ErrImagePull') this.imagePullFailed(rec, image, err.message);
+      else {
+        if (rec.waiting?.message !== err.message) this.event('Warning', 'Failed', `Error: ${err.message}`, rec.fieldPath);
+        rec.waiting = { reason: err.reason, message: err.message };
+      }
       this.after(this.deps.errorRetryMs);
       return;
     }
+    // Every image a node can run is already on it: built in, or a command run on the host.
+    this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, rec.fieldPath);
     if (rec.current) {
       if (rec.previous) void this.deps.runtime.removeContainer(rec.previous.id).catch(() => undefined);
       rec.previous = rec.current;
