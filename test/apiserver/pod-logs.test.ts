@@ -1,5 +1,5 @@
 /**
- * kubectl logs through the API server to a kubelet API server: -c, --tail, --timestamps,
+ * kubectl logs through the API server to a kubelet API server: -c, --tail, --timestamps, --since,
  * --previous, -f streaming new lines and ending when the container exits, and upstream's
  * error Statuses for containers with nothing to show.
  */
@@ -38,6 +38,17 @@ describe('kubectl logs through the kubelet API', { timeout: 120_000 }, () => {
     assert.equal(stamped.stdout, '2026-01-02T03:04:10.000000000Z line 5\n');
     const b = await k.cluster.kubectl(['logs', 'web', '-c', 'b']);
     assert.equal(b.stdout, 'from b\n');
+  });
+
+  it('--since and --since-time keep only the lines written since then', async () => {
+    // Container a's lines are from 2026-01-02, b's line from now.
+    const recent = await k.cluster.kubectl(['logs', 'web', '-c', 'a', '--since=1h']);
+    assert.equal(recent.status, 0, recent.stderr);
+    assert.equal(recent.stdout, '');
+    assert.equal((await k.cluster.kubectl(['logs', 'web', '-c', 'b', '--since=1h'])).stdout, 'from b\n');
+    const sinceTime = await k.cluster.kubectl(['logs', 'web', '-c', 'a', '--since-time=2026-01-02T03:04:08Z']);
+    assert.equal(sinceTime.status, 0, sinceTime.stderr);
+    assert.equal(sinceTime.stdout, 'line 3\nline 4\nline 5\n');
   });
 
   it('says which containers to choose from when a pod has several', async () => {
