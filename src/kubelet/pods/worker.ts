@@ -19,20 +19,21 @@ import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { isConflict, isNotFound } from '../../client/index.js';
 import { jsonEqual } from '../../api/object.js';
 import type { Logger } from '../../log.js';
-import { ContainerStartError, type ContainerRuntime, type PodSandboxConfig, type RuntimeContainer } from '../runtime/interface.js';
+import { ContainerStartError, type ContainerRuntime, type PodSandboxConfig, type RuntimeContainer, type VolumeMount } from '../runtime/interface.js';
 import type { PodApi, PodObject } from './api.js';
 import { goDuration, type CrashLoopBackoff } from './backoff.js';
 import { ContainerRecord, type ContainerKind } from './container-record.js';
 import { DownwardAPIError, type PodRuntimeFacts } from './downward-api.js';
-import { ContainerConfigError, containerEnv, expandCommand, type ReferencedObjects } from './env.js';
+import { resolveContainerConfig } from './container-config.js';
+import { ContainerConfigError, expandCommand } from './env.js';
 import type { EventType, PodEventRecorder } from './events.js';
 import type { HandlerTarget } from './handlers.js';
 import { runHook } from './hooks.js';
 import type { IPAllocator } from './ip-allocator.js';
 import { ContainerProber } from './prober.js';
-import { serviceEnv, type ServiceHostFn } from './service-env.js';
+import type { ServiceHostFn } from './service-env.js';
 import { containerStatus, podConditions, podPhase, qosClass } from './status.js';
-import { containerMounts, resolveVolumes, VolumeSetupError } from './volumes.js';
+import { VolumeSetupError } from './volumes.js';
 import { podDnsConfig, type ClusterDnsSettings } from './dns.js';
 import type { ResolvConf } from '../../api/resolv-conf.js';
 
@@ -336,11 +337,9 @@ export class PodWorker {
     const spec = rec.spec;
     const signal = this.stop.signal;
     let env: Record<string, string>;
-    let mounts;
+    let mounts: readonly VolumeMount[];
     try {
-      const refs = this.referencedObjects(signal);
-      env = await containerEnv(this.pod, spec, this.facts(), await this.serviceVars(signal), refs);
-      mounts = containerMounts(spec, await resolveVolumes(this.pod, this.facts(), refs));
+      ({ env, mounts } = await resolveContainerConfig(this.pod, spec, this.facts(), this.deps, signal));
     } catch (err) {
       if (err instanceof ContainerConfigError || err instanceof DownwardAPIError) {
         if (rec.waiting?.message !== err.message) this.event('Warning', 'Failed', `Error: ${err.message}`, rec.fieldPath);
@@ -552,34 +551,6 @@ export class PodWorker {
       }
     }
     throw new Error(`could not update the status of pod ${this.namespace}/${this.name}: too many conflicts`);
-  }
-
-  private async serviceVars(signal: AbortSignal): Promise<Record<string, string>> {
-    const links = this.pod.spec?.enableServiceLinks !== false;
-    const services = links ? await this.deps.api.listServices(this.namespace, signal) : [];
-    if (!services.some((s) => s.metadata?.name === 'kubernetes') && (this.namespace !== 'default' || !links)) {
-      const master = await this.deps.api.getService('default', 'kubernetes', signal);
-      if (master) services.push(master);
-    }
-    return serviceEnv(links ? services : services.filter((s) => s.metadata?.name === 'kubernetes' && s.metadata.namespace === 'default'), this.deps.serviceHost);
-  }
-
-  /** ConfigMaps and Secrets read once per container start. */
-  private referencedObjects(signal: AbortSignal): ReferencedObjects {
-    const configMaps = new Map<string, ReturnType<PodApi['getConfigMap']>>();
-    const secrets = new Map<string, ReturnType<PodApi['getSecret']>>();
-    return {
-      configMap: (ns, name) => {
-        const key = `${ns}/${name}`;
-        if (!configMaps.has(key)) configMaps.set(key, this.deps.api.getConfigMap(ns, name, signal));
-        return configMaps.get(key)!;
-      },
-      secret: (ns, name) => {
-        const key = `${ns}/${name}`;
-        if (!secrets.has(key)) secrets.set(key, this.deps.api.getSecret(ns, name, signal));
-        return secrets.get(key)!;
-      },
-    };
   }
 
   private specOf(name: string): { container: Container; kind: ContainerKind } | undefined {
