@@ -3,6 +3,7 @@
  * pods: the test plays its part by writing each pod's IP and Ready condition through pods/status.
  */
 import assert from 'node:assert/strict';
+import { setMaxListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import type { Endpoints, Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
@@ -18,6 +19,8 @@ type Obj<T> = T & KubeObject;
 let cluster: TestCluster;
 let client: RestClient;
 const stop = new AbortController();
+// Two controllers and their informers listen on it.
+setMaxListeners(100, stop.signal);
 let controllers: Promise<void>[] = [];
 
 const pods = () => client.resource<Obj<Pod>>('', 'v1', 'pods');
