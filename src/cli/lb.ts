@@ -5,20 +5,28 @@
  * commands that drive a running one through its control API (faults/control-api):
  *
  *   tskube lb --listen HOST:PORT --backend HOST:PORT [--backend ...] --control HOST:PORT
+ *   tskube lb --listen HOST:PORT --service NAMESPACE/NAME [--kubeconfig FILE] [--port-name NAME]
+ *             [--health-check-interval S] --control HOST:PORT
  *   tskube lb fault MODE --control HOST:PORT [--scope all|established|new] [--connections 1,2]
  *                        [--latency-ms N] [--probability P] [--retransmit-ms N] [--duration S]
  *   tskube lb status --control HOST:PORT [--json]
  *   tskube lb backends HOST:PORT... --control HOST:PORT
  *
+ * With `--service` the balancer fronts a Service of type LoadBalancer: its backends follow the
+ * Service's nodes and it shows its address as the Service's EXTERNAL-IP (cloud/service-load-balancer).
  * `--control` belongs to `lb` itself, so it is accepted before or after the subcommand.
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { ingressFor } from '../cloud/ingress-status.js';
+import { ServiceLoadBalancerController, type ServiceLoadBalancerStatus } from '../cloud/service-load-balancer.js';
+import { formatServiceRef, parseServiceRef, ServiceRefError, type ServiceRef } from '../cloud/types.js';
+import { loadKubeconfig, RestClient } from '../client/index.js';
 import { createLogger } from '../log.js';
 import { AddressError, formatHostPort, isLoopback, parseHostPort, type HostPort } from '../faults/address.js';
-import { startControlApi } from '../faults/control-api.js';
+import { startControlApi, type BackendOwner } from '../faults/control-api.js';
 import { getStatus, postBackends, postFault } from '../faults/control-client.js';
 import { FAULT_MODES, FAULT_SCOPES, validateFault, type FaultMode, type FaultRequest, type FaultScope } from '../faults/fault.js';
-import { BALANCING_POLICIES, startLoadBalancer, type BalancingPolicy, type LoadBalancerStatus } from '../faults/load-balancer.js';
+import { BALANCING_POLICIES, startLoadBalancer, type BalancingPolicy, type LoadBalancer, type LoadBalancerStatus } from '../faults/load-balancer.js';
 import { onShutdownSignal } from './signals.js';
 
 interface LbFlags {
@@ -26,7 +34,14 @@ interface LbFlags {
   backend: HostPort[];
   control: HostPort;
   policy: BalancingPolicy;
+  service?: ServiceRef;
+  kubeconfig?: string;
+  portName?: string;
+  healthCheckInterval?: number;
 }
+
+/** What `GET /status` answers for a balancer that fronts a Service. */
+type StatusAnswer = LoadBalancerStatus & { readonly owner?: ServiceLoadBalancerStatus };
 
 interface FaultFlags {
   scope?: FaultScope;
@@ -46,7 +61,15 @@ export function lbCommand(): Command {
       toFlag(() => parseHostPort(v, { allowAnyPort: true })),
     )
     .addOption(new Option('--policy <policy>', 'how each new connection picks its backend').choices(BALANCING_POLICIES).default('round-robin'))
-    .action((flags: LbFlags) => runLoadBalancer(flags));
+    .option('--service <namespace/name>', 'front this Service of type LoadBalancer instead of fixed backends: its nodes become the backends, its EXTERNAL-IP this balancer', (v: string) =>
+      toFlag(() => parseServiceRef(v)),
+    )
+    .option('--kubeconfig <file>', 'with --service: how to reach the API server (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--port-name <name>', 'with --service: the Service port to serve (default: its first TCP port)')
+    .option('--health-check-interval <seconds>', 'with --service and externalTrafficPolicy Local: seconds between health checks of each node (default 2)', (v: string) =>
+      parseNumber(v, 'seconds from 0.1 to 300, e.g. 2', 0.1, 300),
+    )
+    .action((flags: LbFlags) => (flags.service ? runServiceLoadBalancer(flags, flags.service) : runLoadBalancer(flags)));
 
   lb.addCommand(
     new Command('fault')
@@ -80,29 +103,81 @@ export function lbCommand(): Command {
   return lb;
 }
 
-async function runLoadBalancer(flags: LbFlags): Promise<void> {
+function checkStartFlags(flags: LbFlags): HostPort {
   if (!flags.listen) throw new Error('tskube lb needs --listen HOST:PORT, where clients connect, e.g. --listen 127.0.0.1:8443.');
-  if (!flags.backend || flags.backend.length === 0) throw new Error('tskube lb needs at least one --backend HOST:PORT, e.g. --backend 127.0.0.1:6443.');
   if (!isLoopback(flags.control.host)) {
     throw new Error(`--control ${formatHostPort(flags.control)}: the control API has no authentication; use a loopback address, e.g. --control 127.0.0.1:${flags.control.port || 9090}.`);
   }
+  return flags.listen;
+}
+
+async function runLoadBalancer(flags: LbFlags): Promise<void> {
+  const listen = checkStartFlags(flags);
+  if (!flags.backend || flags.backend.length === 0) {
+    throw new Error('tskube lb needs at least one --backend HOST:PORT, e.g. --backend 127.0.0.1:6443, or --service NAMESPACE/NAME to front a Service.');
+  }
+  for (const [flag, value] of [['--kubeconfig', flags.kubeconfig], ['--port-name', flags.portName], ['--health-check-interval', flags.healthCheckInterval]] as const) {
+    if (value !== undefined) throw new Error(`${flag} goes with --service (a balancer fronting a Service), not with --backend.`);
+  }
   const shutdown = onShutdownSignal();
   const log = createLogger('lb');
-  const lb = await startLoadBalancer({ listen: flags.listen, backends: flags.backend, policy: flags.policy, log });
+  const lb = await startLoadBalancer({ listen, backends: flags.backend, policy: flags.policy, log });
   const control = await startControlApi(lb, { listen: flags.control }).catch(async (err: unknown) => {
     await lb.close();
     throw err;
   });
-  const lines = [
-    `tskube lb: listening on ${formatHostPort(lb.address)}, forwarding to ${flags.backend.map(formatHostPort).join(', ')} (${flags.policy})`,
-    `tskube lb: control API on ${control.url} (GET /status, POST /fault, POST /backends)`,
-    `tskube lb: running; press Ctrl-C to stop.`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  printStarted(`listening on ${formatHostPort(lb.address)}, forwarding to ${flags.backend.map(formatHostPort).join(', ')} (${flags.policy})`, control.url, 'POST /backends');
   log.info({ signal: await shutdown.received }, 'shutting down');
   await control.close();
   await lb.close();
   process.stdout.write('tskube lb: stopped.\n');
+}
+
+/**
+ * `--service`: the balancer starts with no backends (it resets connections until a node serves),
+ * and the service controller keeps them and the Service's ingress until Ctrl-C, then clears the
+ * ingress before the balancer closes.
+ */
+async function runServiceLoadBalancer(flags: LbFlags, service: ServiceRef): Promise<void> {
+  const listen = checkStartFlags(flags);
+  if (flags.backend && flags.backend.length > 0) throw new Error('--backend and --service exclude each other: with --service the backends are the Service\'s nodes.');
+  ingressFor(listen.host, listen.port); // throws unless clients can use the address: before anything starts
+  const shutdown = onShutdownSignal();
+  const log = createLogger('lb');
+  const config = await loadKubeconfig(flags.kubeconfig ? { path: flags.kubeconfig } : {});
+  const client = new RestClient({ config, log, userAgent: 'tskube-lb' });
+  let lb: LoadBalancer | undefined;
+  try {
+    lb = await startLoadBalancer({ listen, backends: [], allowNoBackends: true, policy: flags.policy, log });
+    const controller = new ServiceLoadBalancerController({
+      client,
+      service,
+      lb,
+      ...(flags.portName !== undefined && { portName: flags.portName }),
+      ...(flags.healthCheckInterval !== undefined && { healthCheck: { intervalMs: flags.healthCheckInterval * 1000 } }),
+      log,
+    });
+    const owner: BackendOwner = { description: `Service ${formatServiceRef(service)}`, status: () => controller.status() };
+    const control = await startControlApi(lb, { listen: flags.control, backendOwner: owner });
+    try {
+      const running = controller.run(shutdown.signal);
+      printStarted(`listening on ${formatHostPort(lb.address)}, fronting Service ${formatServiceRef(service)} via ${config.server} (${flags.policy})`, control.url);
+      await Promise.race([running, shutdown.received.then((signal) => log.info({ signal }, 'shutting down'))]);
+      await running;
+    } finally {
+      await control.close();
+    }
+  } finally {
+    await lb?.close();
+    client.close();
+  }
+  process.stdout.write('tskube lb: stopped.\n');
+}
+
+function printStarted(what: string, controlUrl: string, extraRoute?: string): void {
+  const routes = ['GET /status', 'POST /fault', ...(extraRoute ? [extraRoute] : [])].join(', ');
+  const lines = [`tskube lb: ${what}`, `tskube lb: control API on ${controlUrl} (${routes})`, `tskube lb: running; press Ctrl-C to stop.`];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** Which flags each mode takes; the rest are rejected, so a typo never goes unnoticed. */
@@ -162,7 +237,7 @@ async function runFault(mode: FaultMode, flags: FaultFlags, command: Command): P
 }
 
 async function runStatus(flags: { json?: boolean }, command: Command): Promise<void> {
-  const status = await getStatus(clientControl(command));
+  const status: StatusAnswer = await getStatus(clientControl(command));
   process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
 }
 
@@ -172,7 +247,7 @@ async function runBackends(list: string[], command: Command): Promise<void> {
   process.stdout.write(`tskube lb: new connections now go to ${answer.backends.map((b) => b.address).join(', ')}.\n`);
 }
 
-function renderStatus(s: LoadBalancerStatus): string {
+function renderStatus(s: StatusAnswer): string {
   const f = s.fault;
   const fault =
     f.mode === 'pass'
@@ -188,7 +263,8 @@ function renderStatus(s: LoadBalancerStatus): string {
   const table = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
   return [
     `listen:      ${s.listen} (${s.listening ? 'listening' : 'not listening: refusing'}), policy ${s.policy}`,
-    `backends:    ${s.backends.map((b) => `${b.address} (${b.open} open, ${b.total} total)`).join(', ')}`,
+    ...(s.owner ? renderOwner(s.owner) : []),
+    `backends:    ${s.backends.map((b) => `${b.address} (${b.open} open, ${b.total} total)`).join(', ') || 'none: new connections are reset'}`,
     `fault:       ${fault}`,
     `connections: ${s.connections.total} total, ${s.connections.open} open, ${s.connections.refused} refused`,
     `bytes:       ${s.bytes.clientToBackend} client→backend, ${s.bytes.backendToClient} backend→client`,
@@ -198,13 +274,25 @@ function renderStatus(s: LoadBalancerStatus): string {
   ].join('\n');
 }
 
+/** The Service a `--service` balancer fronts, and every node with why it is or is not a backend. */
+function renderOwner(o: ServiceLoadBalancerStatus): string[] {
+  const port = o.port ? `port ${o.port.name ? `${o.port.name} ` : ''}${o.port.port} (nodePort ${o.port.nodePort})` : 'no port';
+  const policy = o.externalTrafficPolicy ? `, externalTrafficPolicy ${o.externalTrafficPolicy}${o.healthCheckNodePort ? ` (health checks on ${o.healthCheckNodePort})` : ''}` : '';
+  const ingress = o.ingress.map((i) => i.ip ?? i.hostname ?? '').join(', ') || '<pending>';
+  return [
+    `service:     ${o.service}, ${port}${policy}; EXTERNAL-IP ${ingress}${o.problem ? `; ${o.problem}` : ''}`,
+    ...o.nodes.map((n, i) => `${i === 0 ? 'nodes:      ' : '            '} ${n.name}${n.address ? ` ${n.address}` : ''}: ${n.backend ? 'backend' : 'not a backend'}${n.reason ? ` (${n.reason})` : ''}`),
+  ];
+}
+
 /** The `--control` of the parent `lb`, checked for the client commands. */
 function clientControl(command: Command): HostPort {
   const parent = command.parent?.opts<Partial<LbFlags>>() ?? {};
-  for (const flag of ['listen', 'backend'] as const) {
+  for (const flag of ['listen', 'backend', 'service', 'kubeconfig', 'portName', 'healthCheckInterval'] as const) {
     const value = parent[flag];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
-      throw new Error(`--${flag} is for starting a balancer (tskube lb --listen ... --backend ...), not for tskube lb ${command.name()}.`);
+      const name = `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new Error(`${name} is for starting a balancer (tskube lb --listen ... --backend ... | --service ...), not for tskube lb ${command.name()}.`);
     }
   }
   const control = parent.control;
@@ -218,7 +306,7 @@ function toFlag<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof AddressError) throw new InvalidArgumentError(err.message);
+    if (err instanceof AddressError || err instanceof ServiceRefError) throw new InvalidArgumentError(err.message);
     throw err;
   }
 }

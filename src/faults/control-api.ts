@@ -8,13 +8,15 @@
  * - `GET /status` → 200 with the LoadBalancerStatus: listen address, policy, backends with open and
  *   total connections, the fault in effect, connection counters, bytes each way, and every open
  *   connection (id, client, backend, state, fault mode, bytes, held bytes, error) followed by the
- *   most recently closed ones.
+ *   most recently closed ones; with a backend owner (`tskube lb --service`), also `owner`: the
+ *   Service, the port and every node with why it is or is not a backend.
  * - `POST /fault` with `{"mode", "scope"?: "all"|"established"|"new", "connections"?: [ids],
  *   "latencyMs"?, "probability"?, "retransmitMs"?, "durationSeconds"?}` → 200 with the FaultStatus
  *   now in effect (including `affected`, the open connections under it). Replaces any previous
  *   fault; `{"mode":"pass"}` lifts it.
  * - `POST /backends` with `{"backends": ["host:port", ...]}` → 200 with the new list; established
- *   connections keep their backend.
+ *   connections keep their backend. 409 when something else owns the backends (a balancer that
+ *   fronts a Service: `tskube lb --service`).
  *
  * POST bodies must be sent as `Content-Type: application/json` (which also keeps a web page from
  * posting to it). Errors are `{"error": "one line saying what to send instead"}` with 400 (bad
@@ -30,6 +32,15 @@ export interface ControlApiOptions {
   /** Must be a loopback address; port 0 picks a free port. */
   readonly listen: HostPort;
   readonly signal?: AbortSignal;
+  /** Set when the backends follow something else (a Service): POST /backends is then refused. */
+  readonly backendOwner?: BackendOwner;
+}
+
+/** Who keeps the balancer's backends, and what it reports under `GET /status`'s `owner`. */
+export interface BackendOwner {
+  /** For messages, e.g. "Service default/web". */
+  readonly description: string;
+  status(): object;
 }
 
 export interface ControlApi {
@@ -56,7 +67,7 @@ export async function startControlApi(lb: LoadBalancer, options: ControlApiOptio
     throw new AddressError(`the control API has no authentication, so it only listens on loopback; use e.g. 127.0.0.1:${port || 9090}.`);
   }
   const server = http.createServer((req, res) => {
-    handle(lb, req).then(
+    handle(lb, req, options.backendOwner).then(
       (body) => send(res, 200, body),
       (err: unknown) => {
         if (err instanceof HttpError) return send(res, err.status, { error: err.message });
@@ -92,21 +103,24 @@ export async function startControlApi(lb: LoadBalancer, options: ControlApiOptio
   return { address, url: `http://${formatHostPort(address)}`, close };
 }
 
-async function handle(lb: LoadBalancer, req: http.IncomingMessage): Promise<unknown> {
+async function handle(lb: LoadBalancer, req: http.IncomingMessage, owner: BackendOwner | undefined): Promise<unknown> {
   const path = new URL(req.url ?? '/', 'http://control').pathname;
   const route = ROUTES[path];
   if (!route) throw new HttpError(404, `no ${path} here; the control API has GET /status, POST /fault and POST /backends.`);
   if (req.method !== route.method) throw new HttpError(405, `${path} takes ${route.method}, not ${req.method}.`);
   const body = route.method === 'POST' ? await readJson(req) : undefined;
-  return route.run(lb, body);
+  return route.run(lb, body, owner);
 }
 
-const ROUTES: Record<string, { method: 'GET' | 'POST'; run: (lb: LoadBalancer, body: unknown) => unknown }> = {
-  '/status': { method: 'GET', run: (lb) => lb.status() },
+type Route = { method: 'GET' | 'POST'; run: (lb: LoadBalancer, body: unknown, owner: BackendOwner | undefined) => unknown };
+
+const ROUTES: Record<string, Route> = {
+  '/status': { method: 'GET', run: (lb, _body, owner) => (owner ? { ...lb.status(), owner: owner.status() } : lb.status()) },
   '/fault': { method: 'POST', run: (lb, body) => lb.setFault(body as Parameters<LoadBalancer['setFault']>[0]) },
   '/backends': {
     method: 'POST',
-    run: (lb, body) => {
+    run: (lb, body, owner) => {
+      if (owner) throw new HttpError(409, `the backends follow ${owner.description}; they cannot be set by hand (use tskube lb --backend for a balancer of your own).`);
       const list = (body as { backends?: unknown } | null)?.backends;
       if (!Array.isArray(list) || !list.every((b) => typeof b === 'string')) {
         throw new HttpError(400, 'send {"backends": ["host:port", ...]}, e.g. {"backends":["127.0.0.1:6443"]}.');

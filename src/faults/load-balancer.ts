@@ -54,6 +54,13 @@ export interface LoadBalancerOptions {
   /** Where clients connect; port 0 picks a free port (see `address`). */
   readonly listen: HostPort;
   readonly backends: readonly HostPort[];
+  /**
+   * Accept an empty backend list (default false: a typo'd manual setup should fail loudly). A
+   * balancer whose backends follow a Service (cloud/service-load-balancer) has none while no node
+   * serves it; it then resets each new connection at accept, as a cloud load balancer with no
+   * healthy target turns clients away.
+   */
+  readonly allowNoBackends?: boolean;
   /** How each new connection picks its backend; default round-robin. */
   readonly policy?: BalancingPolicy;
   /** Aborting closes the balancer, as close() does. */
@@ -101,7 +108,7 @@ export interface LoadBalancerStatus {
     /** Every connection accepted since start, refused ones included. */
     readonly total: number;
     readonly open: number;
-    /** Reset at accept by `reset` or `refuse`. */
+    /** Reset at accept by `reset` or `refuse`, or for want of a backend. */
     readonly refused: number;
   };
   readonly bytes: { readonly clientToBackend: number; readonly backendToClient: number };
@@ -192,7 +199,7 @@ export class LoadBalancer {
 
   /** Replaces the backends new connections go to; established connections keep theirs. */
   setBackends(backends: readonly HostPort[]): void {
-    if (backends.length === 0) throw new LoadBalancerError('a load balancer needs at least one backend, e.g. 127.0.0.1:6443.');
+    if (backends.length === 0 && !this.options.allowNoBackends) throw new LoadBalancerError('a load balancer needs at least one backend, e.g. 127.0.0.1:6443.');
     for (const b of backends) {
       if (!b.host || !Number.isInteger(b.port) || b.port < 1 || b.port > 65535) {
         throw new LoadBalancerError(`invalid backend ${JSON.stringify(b)}; give host and port, e.g. 127.0.0.1:6443.`);
@@ -359,10 +366,10 @@ export class LoadBalancer {
       id,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
-      backend: formatHostPort(backend),
+      backend: backend ? formatHostPort(backend) : '',
     };
     const fault = this.faultFor(info);
-    if (fault.mode === 'reset' || fault.mode === 'refuse') {
+    if (fault.mode === 'reset' || fault.mode === 'refuse' || !backend) {
       this.counts.refused++;
       socket.on('error', () => {});
       const now = new Date().toISOString();
@@ -378,7 +385,7 @@ export class LoadBalancer {
         bytesClientToBackend: 0,
         bytesBackendToClient: 0,
         heldBytes: 0,
-        error: `reset at accept by fault ${fault.mode}`,
+        error: backend ? `reset at accept by fault ${fault.mode}` : 'reset at accept: no backend',
       });
       return;
     }
@@ -416,8 +423,9 @@ export class LoadBalancer {
     if (this.recentlyClosed.length > this.keepClosed) this.recentlyClosed.shift();
   }
 
-  private pickBackend(): HostPort {
+  private pickBackend(): HostPort | undefined {
     const n = this.backends.length;
+    if (n === 0) return undefined;
     const start = this.nextBackend++ % n;
     let best = this.backends[start]!;
     if (this.policy === 'least-connections') {
