@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { hostModeServiceAddress } from '../../src/proxy/host-address.js';
 import { runCli, runCliAsync, startCli } from '../support/cli.js';
+import { runKubectl as kubectl } from '../support/kubectl.js';
 
 /** GET `url` on a new connection each time (the proxy balances connections), as JSON. */
 function getJson(url: string): Promise<{ pod: string }> {
@@ -35,20 +36,9 @@ async function fetchWithin(url: string, withinMs: number): Promise<{ pod: string
   }
 }
 
-/** kubectl against a kubeconfig, asynchronously (never blocks the test's event loop). */
-function runKubectl(args: readonly string[], kubeconfig: string, home: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('kubectl', [...args], { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+/** kubectl against a kubeconfig, with a private HOME. */
+function runKubectl(args: readonly string[], kubeconfig: string, home: string) {
+  return kubectl(args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: home }, timeoutMs: 90_000 });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tskube-up-'));

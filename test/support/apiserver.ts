@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer, type RunningApiServer } from '../../src/apiserver/start.js';
+import { runKubectl } from './kubectl.js';
 import type { KV } from '../../src/storage/interface.js';
 import { MemoryKV } from '../../src/storage/memory/memory-kv.js';
 
@@ -37,21 +38,7 @@ export async function startTestCluster(options: { kv?: KV } = {}): Promise<TestC
     api,
     kv,
     dataDir,
-    kubectl(args, input) {
-      return new Promise((resolve) => {
-        const child = spawn('kubectl', [...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.once('close', (status) => {
-          clearTimeout(timer);
-          resolve({ status, stdout, stderr });
-        });
-        child.stdin.end(input ?? '');
-      });
-    },
+    kubectl: (args, input) => runKubectl(args, { env, ...(input !== undefined && { input }) }),
     kubectlBackground(args) {
       const child = spawn('kubectl', [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';

@@ -19,7 +19,7 @@
  * kubectl runs on the host against the bridge address with a private HOME. `close()` stops the
  * agents (their pods with them), the namespaces, the control plane, and removes the data dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,7 @@ import { createLogger } from '../../src/log.js';
 import { MemoryKV } from '../../src/storage/memory/memory-kv.js';
 import { eventually } from './apiserver.js';
 import { podProcessesUnder } from './full-cluster.js';
+import { runKubectl } from './kubectl.js';
 
 type NodeObj = Node & KubeObject;
 type PodObj = Pod & KubeObject;
@@ -148,9 +149,9 @@ export async function startNetnsKube(options: NetnsKubeOptions): Promise<NetnsKu
         if (!found) throw new Error(`no node ${name}`);
         return found;
       },
-      kubectl: (...args) => runKubectl(args, env),
+      kubectl: (...args) => runKubectl(args, { env }),
       async apply(manifest) {
-        const r = await runKubectl(['apply', '-f', '-'], env, manifest);
+        const r = await runKubectl(['apply', '-f', '-'], { env, input: manifest });
         if (r.status !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
       },
       async pods(namespace = 'default', labelSelector) {
@@ -281,18 +282,3 @@ async function createKubeDnsService(client: RestClient, hostAddress: string): Pr
   );
 }
 
-function runKubectl(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('kubectl', [...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
