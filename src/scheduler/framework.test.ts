@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fitErrorMessage, schedule, selectHost, Snapshot, unresolvable, unschedulable } from './framework.js';
+import { fitErrorMessage, numFeasibleNodesToFind, schedule, selectHost, Snapshot, unresolvable, unschedulable } from './framework.js';
 import { defaultProfile } from './profile.js';
 import { makeNode, makePod } from './testing.js';
 
@@ -76,5 +76,39 @@ describe('schedule', () => {
     const done = { ...makePod('done', { cpu: '1', nodeName: 'n1' }), status: { phase: 'Succeeded' } };
     const r = schedule(makePod('p', { cpu: '1' }), new Snapshot(nodes, [done]), defaultProfile);
     assert.ok(r.ok);
+  });
+});
+
+describe('percentageOfNodesToScore', () => {
+  it('finds as many feasible nodes as upstream: all below 100, 50% − nodes/125 (at least 5%, at least 100)', () => {
+    assert.equal(numFeasibleNodesToFind(50), 50);
+    assert.equal(numFeasibleNodesToFind(150), 100);
+    assert.equal(numFeasibleNodesToFind(1_000), 420);
+    assert.equal(numFeasibleNodesToFind(5_000), 500);
+    assert.equal(numFeasibleNodesToFind(6_000), 300);
+    assert.equal(numFeasibleNodesToFind(1_000, 20), 200);
+    assert.equal(numFeasibleNodesToFind(1_000, 100), 1_000);
+  });
+
+  const nodes = Array.from({ length: 200 }, (_, i) => makeNode(`n${i}`));
+
+  it('stops filtering once enough nodes passed, starting where it is told and wrapping around', () => {
+    const r = schedule(makePod('p', { cpu: '100m' }), new Snapshot(nodes), defaultProfile, { startNodeIndex: 150 });
+    assert.ok(r.ok);
+    assert.equal(r.processedNodes, 100);
+    assert.deepEqual(r.feasible, [...Array.from({ length: 50 }, (_, i) => `n${150 + i}`), ...Array.from({ length: 50 }, (_, i) => `n${i}`)]);
+    assert.ok(r.feasible.includes(r.nodeName));
+  });
+
+  it('counts the nodes that failed as processed, and looks at every node before giving up', () => {
+    const full = Array.from({ length: 60 }, (_, i) => makePod(`big-${i}`, { cpu: '4', nodeName: `n${i}` }));
+    const r = schedule(makePod('p', { cpu: '1' }), new Snapshot(nodes, full), defaultProfile);
+    assert.ok(r.ok);
+    assert.equal(r.processedNodes, 160);
+    assert.deepEqual(r.feasible, Array.from({ length: 100 }, (_, i) => `n${60 + i}`));
+    const huge = schedule(makePod('huge', { cpu: '64' }), new Snapshot(nodes), defaultProfile, { startNodeIndex: 7 });
+    assert.ok(!huge.ok);
+    assert.equal(huge.processedNodes, 200);
+    assert.match(huge.error.message, /^0\/200 nodes are available: 200 Insufficient cpu\./);
   });
 });

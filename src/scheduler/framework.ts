@@ -6,16 +6,21 @@
  * hold), Filter plugins that say whether a pod may go on a node (a Status with upstream's reason
  * strings), Score plugins that rank the nodes that passed (0–100 after normalizing, times the
  * plugin's weight), and `schedule(pod, snapshot)`: the chosen node, or a FitError whose message is
- * upstream's, letter for letter, including the preemption dry run's suffix.
+ * upstream's, letter for letter, including the preemption dry run's suffix. As upstream, a cycle
+ * in a large cluster filters only until it has found percentageOfNodesToScore feasible nodes,
+ * starting where the previous cycle stopped, and scores those: it picks among fewer equals, and
+ * costs a share of the cluster rather than all of it.
  *
  * Pure: no I/O, randomness injected, so every decision can be tested in process.
  */
-import type { ContainerPort, Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { compareGoStrings } from '../api/selectors/compare.js';
-import { milliCPU, quantityValue } from './quantity.js';
-import { podRequests, type Resources } from './resources.js';
+import type { NodeInfo } from './node-info.js';
+import type { Snapshot } from './snapshot.js';
 
 export type { Node, Pod };
+export { isTerminal, NodeInfo, podHostPorts, type HostPort } from './node-info.js';
+export { Snapshot } from './snapshot.js';
 
 /** Upstream's status codes (framework.Code) that the scheduler's decisions depend on. */
 export type Code = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error';
@@ -35,143 +40,21 @@ export const isSuccess = (s: Status): boolean => s.code === 'Success';
 
 export const MAX_NODE_SCORE = 100;
 
-export interface HostPort {
-  readonly hostIP: string;
-  readonly protocol: string;
-  readonly port: number;
-}
-
-/** The host ports a pod asks for (containers' ports with a hostPort), as upstream's GetHostPorts. */
-export function podHostPorts(pod: Pod): HostPort[] {
-  const ports: HostPort[] = [];
-  const add = (p: ContainerPort): void => {
-    if (!p.hostPort) return;
-    ports.push({ hostIP: p.hostIP || '0.0.0.0', protocol: p.protocol || 'TCP', port: p.hostPort });
-  };
-  for (const c of pod.spec?.containers ?? []) (c.ports ?? []).forEach(add);
-  for (const c of pod.spec?.initContainers ?? []) if (c.restartPolicy === 'Always') (c.ports ?? []).forEach(add);
-  return ports;
-}
-
-/** A node and the pods assigned to it, with their totals: what the filters and scores read. */
-export class NodeInfo {
-  readonly pods: Pod[] = [];
-  /** Sum of the pods' requests. */
-  readonly requested: Resources = { milliCPU: 0, memory: 0 };
-  /** Sum with 100m / 200Mi for unset requests (what the resource scores use). */
-  readonly nonZeroRequested: Resources = { milliCPU: 0, memory: 0 };
-  readonly usedPorts: HostPort[] = [];
-  readonly allocatable: Readonly<Resources & { pods: number }>;
-
-  constructor(readonly node: Node) {
-    const alloc = node.status?.allocatable ?? node.status?.capacity ?? {};
-    this.allocatable = {
-      milliCPU: milliCPU(alloc['cpu']),
-      memory: quantityValue(alloc['memory']),
-      pods: quantityValue(alloc['pods']),
-    };
-  }
-
-  get name(): string {
-    return this.node.metadata?.name ?? '';
-  }
-
-  get labels(): Readonly<Record<string, string>> {
-    return this.node.metadata?.labels ?? {};
-  }
-
-  addPod(pod: Pod): void {
-    this.pods.push(pod);
-    this.account(pod, 1);
-  }
-
-  /** Removes a pod by uid (or namespace/name); false when it was not here. */
-  removePod(pod: Pod): boolean {
-    const i = this.pods.findIndex((p) => samePod(p, pod));
-    if (i < 0) return false;
-    const [removed] = this.pods.splice(i, 1);
-    if (removed) this.account(removed, -1);
-    return true;
-  }
-
-  clone(): NodeInfo {
-    const copy = new NodeInfo(this.node);
-    for (const p of this.pods) copy.addPod(p);
-    return copy;
-  }
-
-  private account(pod: Pod, sign: 1 | -1): void {
-    const r = podRequests(pod);
-    const nz = podRequests(pod, true);
-    this.requested.milliCPU += sign * r.milliCPU;
-    this.requested.memory += sign * r.memory;
-    this.nonZeroRequested.milliCPU += sign * nz.milliCPU;
-    this.nonZeroRequested.memory += sign * nz.memory;
-    for (const port of podHostPorts(pod)) {
-      if (sign > 0) this.usedPorts.push(port);
-      else {
-        const j = this.usedPorts.findIndex((u) => u.hostIP === port.hostIP && u.protocol === port.protocol && u.port === port.port);
-        if (j >= 0) this.usedPorts.splice(j, 1);
-      }
-    }
-  }
-}
-
-function samePod(a: Pod, b: Pod): boolean {
-  if (a.metadata?.uid && b.metadata?.uid) return a.metadata.uid === b.metadata.uid;
-  return a.metadata?.namespace === b.metadata?.namespace && a.metadata?.name === b.metadata?.name;
-}
-
-/** Pods that hold no resources any more (upstream's informer skips them with a field selector). */
-export function isTerminal(pod: Pod): boolean {
-  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-}
-
-/** The cluster as one scheduling cycle sees it. */
-export class Snapshot {
-  readonly nodeInfos: NodeInfo[];
-  private readonly byName = new Map<string, NodeInfo>();
-
-  /**
-   * @param namespaceLabels labels of each namespace, for affinity terms' namespaceSelector; a
-   *   namespace missing here has no labels.
-   */
-  constructor(
-    nodes: readonly Node[],
-    pods: readonly Pod[] = [],
-    readonly namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map(),
-  ) {
-    this.nodeInfos = nodes.map((n) => new NodeInfo(n));
-    for (const ni of this.nodeInfos) this.byName.set(ni.name, ni);
-    for (const pod of pods) {
-      const nodeName = pod.spec?.nodeName;
-      if (!nodeName || isTerminal(pod)) continue;
-      this.byName.get(nodeName)?.addPod(pod);
-    }
-  }
-
-  get(nodeName: string): NodeInfo | undefined {
-    return this.byName.get(nodeName);
-  }
-
-  /** Records `pod` on `nodeName`, as the scheduler cache's AssumePod (so the next cycle sees it). */
-  assume(pod: Pod, nodeName: string): void {
-    const ni = this.byName.get(nodeName);
-    if (ni === undefined) throw new Error(`node ${nodeName} is not in the snapshot`);
-    ni.addPod({ ...pod, spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName } });
-  }
-
-  /** A copy in which one node's NodeInfo is replaced (used by the preemption dry run). */
-  withNodeInfo(replacement: NodeInfo): Snapshot {
-    const copy = Object.create(Snapshot.prototype) as Snapshot;
-    const infos = this.nodeInfos.map((ni) => (ni.name === replacement.name ? replacement : ni));
-    Object.assign(copy, { nodeInfos: infos, byName: new Map(infos.map((ni) => [ni.name, ni])), namespaceLabels: this.namespaceLabels });
-    return copy;
-  }
-}
-
 /** Per-cycle scratch space, as upstream's CycleState: a plugin's PreFilter/PreScore results. */
 export type CycleState = Map<string, unknown>;
+
+/**
+ * What a plugin derives from the pod alone (its requests, host ports...), computed on the first
+ * node of a cycle and reused for every other: upstream's plugins do this in PreFilter/PreScore.
+ * `compute` should be a module-level function: this runs once per node, and a closure made per
+ * call would cost more than the lookup saves.
+ */
+export function perCycle<T>(state: CycleState, key: string, pod: Pod, compute: (pod: Pod) => T): T {
+  if (state.has(key)) return state.get(key) as T;
+  const value = compute(pod);
+  state.set(key, value);
+  return value;
+}
 
 export interface FilterPlugin {
   readonly name: string;
@@ -253,33 +136,80 @@ export interface ScheduleOptions {
   readonly random?: () => number;
   /** Run the preemption dry run for the FitError's suffix (DefaultPreemption); default true. */
   readonly preemption?: boolean;
+  /**
+   * Upstream's percentageOfNodesToScore: filtering stops once this share of the nodes was found
+   * feasible (see numFeasibleNodesToFind); 0 or unset = adaptive, 100 = every node.
+   */
+  readonly percentageOfNodesToScore?: number;
+  /** Where in the snapshot's node list filtering starts (upstream's nextStartNodeIndex); default 0. */
+  readonly startNodeIndex?: number;
 }
 
-export type ScheduleResult =
+export type ScheduleResult = (
   | { readonly ok: true; readonly nodeName: string; readonly scores: ReadonlyMap<string, number>; readonly feasible: readonly string[] }
-  | { readonly ok: false; readonly error: FitError };
+  | { readonly ok: false; readonly error: FitError }
+) & {
+  /** Nodes the filters looked at: the caller's next startNodeIndex is this much further on. */
+  readonly processedNodes: number;
+};
+
+/** Upstream's minFeasibleNodesToFind: below this many nodes every node is filtered and scored. */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+/** Upstream's minFeasibleNodesPercentageToFind: the adaptive percentage never goes below this. */
+export const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+
+/**
+ * How many feasible nodes a cycle looks for before it stops filtering, as upstream's
+ * numFeasibleNodesToFind: every node below 100; else `percentage` of them (adaptive when 0:
+ * 50% − nodes/125, at least 5%), and never fewer than 100.
+ */
+export function numFeasibleNodesToFind(numAllNodes: number, percentageOfNodesToScore = 0): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
+  let percentage = percentageOfNodesToScore;
+  if (percentage <= 0) percentage = Math.max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, 50 - Math.trunc(numAllNodes / 125));
+  if (percentage >= 100) return numAllNodes;
+  return Math.max(MIN_FEASIBLE_NODES_TO_FIND, Math.trunc((numAllNodes * percentage) / 100));
+}
+
+export interface FilterOptions {
+  /** Filter only these nodes (the preemption dry run); default every node of the snapshot. */
+  readonly only?: readonly NodeInfo[];
+  /** Stop once this many nodes passed; default all of them. */
+  readonly numNodesToFind?: number;
+  /** Index of the first node to try, wrapping around; default 0. */
+  readonly startIndex?: number;
+}
 
 interface FilterOutcome {
   readonly feasible: NodeInfo[];
   readonly nodeToStatus: Map<string, Status>;
   readonly preFilterStatus?: Status;
   readonly state: CycleState;
+  /** Nodes filtered (feasible or not). */
+  readonly processed: number;
 }
 
-/** PreFilter then Filter on every node; a node's first failing plugin decides its status. */
-export function runFilters(profile: Profile, pod: Pod, snapshot: Snapshot, only?: readonly NodeInfo[]): FilterOutcome {
+/**
+ * PreFilter, then Filter on the nodes from `startIndex` on (wrapping around) until
+ * `numNodesToFind` passed; a node's first failing plugin decides its status.
+ */
+export function runFilters(profile: Profile, pod: Pod, snapshot: Snapshot, options: FilterOptions = {}): FilterOutcome {
   const state: CycleState = new Map();
   const nodeToStatus = new Map<string, Status>();
-  const nodes = only ?? snapshot.nodeInfos;
+  const nodes = options.only ?? snapshot.nodeInfos;
   for (const plugin of profile.filters) {
     const s = plugin.preFilter?.(state, pod, snapshot);
     if (s !== undefined && !isSuccess(s)) {
       for (const ni of nodes) nodeToStatus.set(ni.name, s);
-      return { feasible: [], nodeToStatus, preFilterStatus: s, state };
+      return { feasible: [], nodeToStatus, preFilterStatus: s, state, processed: nodes.length };
     }
   }
   const feasible: NodeInfo[] = [];
-  for (const ni of nodes) {
+  const want = options.numNodesToFind ?? nodes.length;
+  const start = nodes.length === 0 ? 0 : (options.startIndex ?? 0) % nodes.length;
+  let processed = 0;
+  for (; processed < nodes.length && feasible.length < want; processed++) {
+    const ni = nodes[(start + processed) % nodes.length]!;
     let failed: Status | undefined;
     for (const plugin of profile.filters) {
       const s = plugin.filter(state, pod, ni);
@@ -291,23 +221,30 @@ export function runFilters(profile: Profile, pod: Pod, snapshot: Snapshot, only?
     if (failed === undefined) feasible.push(ni);
     else nodeToStatus.set(ni.name, failed);
   }
-  return { feasible, nodeToStatus, state };
+  return { feasible, nodeToStatus, state, processed };
 }
 
 /** Weighted sum of every score plugin's normalized score, per feasible node. */
 export function runScores(profile: Profile, pod: Pod, snapshot: Snapshot, feasible: readonly NodeInfo[], state: CycleState): Map<string, number> {
-  const total = new Map<string, number>(feasible.map((ni) => [ni.name, 0]));
+  // Indexed like `feasible`: this runs for hundreds of nodes per cycle, so no map per plugin
+  // unless the plugin normalizes.
+  const total = new Array<number>(feasible.length).fill(0);
+  const add = (plugin: ScorePlugin, i: number, s: number): void => {
+    if (!(s >= 0 && s <= MAX_NODE_SCORE)) throw new Error(`plugin ${plugin.name} returned score ${s} for node ${feasible[i]?.name}, outside 0..${MAX_NODE_SCORE}`);
+    total[i]! += s * plugin.weight;
+  };
   for (const plugin of profile.scores) {
     plugin.preScore?.(state, pod, feasible, snapshot);
+    if (plugin.normalize === undefined) {
+      for (let i = 0; i < feasible.length; i++) add(plugin, i, plugin.score(state, pod, feasible[i]!));
+      continue;
+    }
     const scores = new Map<string, number>();
     for (const ni of feasible) scores.set(ni.name, plugin.score(state, pod, ni));
-    plugin.normalize?.(state, pod, scores);
-    for (const [name, s] of scores) {
-      if (s < 0 || s > MAX_NODE_SCORE) throw new Error(`plugin ${plugin.name} returned score ${s} for node ${name}, outside 0..${MAX_NODE_SCORE}`);
-      total.set(name, (total.get(name) ?? 0) + s * plugin.weight);
-    }
+    plugin.normalize(state, pod, scores);
+    for (let i = 0; i < feasible.length; i++) add(plugin, i, scores.get(feasible[i]!.name) ?? 0);
   }
-  return total;
+  return new Map(feasible.map((ni, i) => [ni.name, total[i]!]));
 }
 
 /** The highest-scored node; ties broken uniformly at random (upstream's selectHost). */
@@ -334,19 +271,23 @@ export function selectHost(scores: ReadonlyMap<string, number>, random: () => nu
 export function schedule(pod: Pod, snapshot: Snapshot, profile: Profile, options: ScheduleOptions = {}): ScheduleResult {
   const random = options.random ?? Math.random;
   const numAllNodes = snapshot.nodeInfos.length;
-  const outcome = runFilters(profile, pod, snapshot);
+  const outcome = runFilters(profile, pod, snapshot, {
+    numNodesToFind: numFeasibleNodesToFind(numAllNodes, options.percentageOfNodesToScore),
+    startIndex: options.startNodeIndex ?? 0,
+  });
+  const processedNodes = outcome.processed;
   if (outcome.feasible.length === 0) {
     const preFilterMsg = outcome.preFilterStatus?.reasons.join(', ') ?? '';
     const postFilterMsg = options.preemption === false ? '' : preemptionMessage(profile, pod, snapshot, outcome.nodeToStatus);
-    return { ok: false, error: new FitError(pod, numAllNodes, outcome.nodeToStatus, preFilterMsg, postFilterMsg) };
+    return { ok: false, error: new FitError(pod, numAllNodes, outcome.nodeToStatus, preFilterMsg, postFilterMsg), processedNodes };
   }
   const feasible = outcome.feasible.map((ni) => ni.name);
   const only = outcome.feasible[0];
   if (outcome.feasible.length === 1 && only !== undefined) {
-    return { ok: true, nodeName: only.name, scores: new Map([[only.name, 0]]), feasible };
+    return { ok: true, nodeName: only.name, scores: new Map([[only.name, 0]]), feasible, processedNodes };
   }
   const scores = runScores(profile, pod, snapshot, outcome.feasible, outcome.state);
-  return { ok: true, nodeName: selectHost(scores, random), scores, feasible };
+  return { ok: true, nodeName: selectHost(scores, random), scores, feasible, processedNodes };
 }
 
 export const podPriority = (pod: Pod): number => pod.spec?.priority ?? 0;
@@ -375,7 +316,7 @@ export function preemptionMessage(profile: Profile, pod: Pod, snapshot: Snapshot
     }
     const without = ni.clone();
     for (const v of victims) without.removePod(v);
-    const retry = runFilters(profile, pod, snapshot.withNodeInfo(without), [without]);
+    const retry = runFilters(profile, pod, snapshot.withNodeInfo(without), { only: [without] });
     const failed = retry.nodeToStatus.get(ni.name);
     if (failed === undefined) candidates++;
     else statuses.set(ni.name, failed);

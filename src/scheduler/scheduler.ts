@@ -6,11 +6,13 @@
  *   informers on nodes, namespaces (labels for affinity namespaceSelectors) and all pods;
  *   pods to schedule: no spec.nodeName, spec.schedulerName "default-scheduler" (or unset), not
  *   terminating, not terminal — their keys go on a rate-limited queue;
+ *   the scheduler cache (cache.ts), kept current by the informers' event handlers: a NodeInfo per
+ *   node with its assigned non-terminal pods, plus the pods this scheduler assumed but whose
+ *   binding the watch has not delivered yet, so back-to-back pods see each other;
  *   one worker (cycles are sequential, as upstream's scheduleOne), per key:
- *     1. a Snapshot of the caches: nodes, assigned non-terminal pods, plus pods this scheduler
- *        assumed but whose binding the watch has not delivered yet (the scheduler cache's
- *        AssumePod), so back-to-back pods see each other;
- *     2. `schedule(pod, snapshot, profile)`;
+ *     1. the cycle's Snapshot, brought up to date from the cache (only what changed is copied);
+ *     2. `schedule(pod, snapshot, profile)`, filtering from where the last cycle stopped until
+ *        enough feasible nodes are found (percentageOfNodesToScore), as upstream;
  *     3. success: assume, then — beside the following cycles, as upstream's binding cycle — POST
  *        pods/{name}/binding (a 409 "already assigned" counts as done) and a Normal "Scheduled"
  *        event; a failed bind forgets the assumption and retries the pod with backoff;
@@ -21,7 +23,8 @@
  *        allocatable, unschedulable), an assigned pod deleted — requeues every unschedulable pod
  *        at once (upstream's MoveAllToActiveOrBackoffQueue).
  */
-import { setMaxListeners } from 'node:events';
+import { getMaxListeners, setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Namespace as NamespaceType, Node as NodeType, Pod as PodType, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import {
@@ -33,11 +36,14 @@ import {
   RateLimitingQueue,
   runController,
   SharedInformer,
+  type HandlerRegistration,
   type RestClient,
 } from '../client/index.js';
 import type { Logger } from '../log.js';
-import { isTerminal, schedule, Snapshot, type FitError, type Profile } from './framework.js';
+import { isTerminal, schedule, type FitError, type Profile } from './framework.js';
+import { SchedulerCache } from './cache.js';
 import { metaTime, PodEventRecorder } from './events.js';
+import { Snapshot } from './snapshot.js';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.js';
 
 type Node = NodeType & KubeObject;
@@ -60,6 +66,8 @@ export interface SchedulerOptions {
   readonly maxBackoffMs?: number;
   /** Tie breaking between equally scored nodes; default Math.random. */
   readonly random?: () => number;
+  /** Upstream's percentageOfNodesToScore; default 0, adaptive (see numFeasibleNodesToFind). */
+  readonly percentageOfNodesToScore?: number;
 }
 
 export interface SchedulerStats {
@@ -93,8 +101,14 @@ export class Scheduler {
   private readonly profile: Profile;
   private readonly schedulerName: string;
   private readonly events: PodEventRecorder;
-  /** Pod key → the pod as assumed on its node, until the informer shows it assigned (or gone). */
-  private readonly assumed = new Map<string, Pod>();
+  /** Nodes and the pods on them (assumed ones too), kept current by the informers' handlers. */
+  readonly cache = new SchedulerCache();
+  /** Reused by every cycle: updating it copies only what changed since the last one. */
+  private readonly cycleSnapshot = new Snapshot([], [], this.cache.namespaceLabels);
+  /** Where the next cycle starts filtering (upstream's nextStartNodeIndex). */
+  private nextStartNodeIndex = 0;
+  /** Informers paired with the handler that feeds the cache: workers wait until both are synced. */
+  private readonly cacheSources: { readonly waitForSync: (signal: AbortSignal) => Promise<boolean> }[] = [];
   /** Binding cycles in flight (awaited on shutdown). */
   private readonly bindings = new Set<Promise<void>>();
   /** Keys of pods whose last attempt found no node. */
@@ -112,32 +126,55 @@ export class Scheduler {
     this.namespaces = new SharedInformer<Namespace>({ name: 'namespaces', listWatch: listWatchFor(client.resource<Namespace>('', 'v1', 'namespaces')), log });
     this.pods = new SharedInformer<Pod>({ name: 'pods', listWatch: listWatchFor(client.resource<Pod>('', 'v1', 'pods')), log });
 
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.onPodChange(undefined, pod),
-      onUpdate: (old, pod) => this.onPodChange(old, pod),
-      onDelete: (obj) => this.onPodDelete(obj instanceof DeletedFinalStateUnknown ? obj.obj : obj),
+    const pods = this.pods.addEventHandler({
+      onAdd: (pod) => {
+        this.cachePod(undefined, pod);
+        this.onPodChange(undefined, pod);
+      },
+      onUpdate: (old, pod) => {
+        this.cachePod(old, pod);
+        this.onPodChange(old, pod);
+      },
+      onDelete: (obj) => {
+        const pod = obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;
+        this.cache.removePod(pod);
+        this.onPodDelete(pod);
+      },
     });
-    this.nodes.addEventHandler({
-      onAdd: (_node, initial) => {
+    const nodes = this.nodes.addEventHandler({
+      onAdd: (node, initial) => {
+        this.cache.addNode(node);
         if (!initial) this.moveAllUnschedulable('NodeAdd');
       },
       onUpdate: (old, node) => {
+        this.cache.updateNode(node);
         if (nodeSchedulingChanged(old, node)) this.moveAllUnschedulable('NodeUpdate');
       },
+      onDelete: (obj) => this.cache.removeNode((obj instanceof DeletedFinalStateUnknown ? obj.obj : obj).metadata?.name ?? ''),
     });
+    const namespaces = this.namespaces.addEventHandler({
+      onAdd: (ns) => this.cache.setNamespace(ns.metadata?.name ?? '', ns.metadata?.labels ?? {}),
+      onUpdate: (_old, ns) => this.cache.setNamespace(ns.metadata?.name ?? '', ns.metadata?.labels ?? {}),
+      onDelete: (obj) => this.cache.removeNamespace((obj instanceof DeletedFinalStateUnknown ? obj.obj : obj).metadata?.name ?? ''),
+    });
+    this.cacheSources.push(handlerSynced(this.nodes, nodes), handlerSynced(this.namespaces, namespaces), handlerSynced(this.pods, pods));
   }
 
   /** Runs until the signal aborts; resolves once the worker and the informers have stopped. */
   async run(signal: AbortSignal): Promise<void> {
     // Three informers, the worker and up to MAX_BINDINGS_IN_FLIGHT binding requests listen on it.
-    setMaxListeners(16 + MAX_BINDINGS_IN_FLIGHT, signal);
+    // Only ever raise the limit: the signal may be shared with other components (0 = unlimited).
+    const limit = getMaxListeners(signal);
+    if (limit !== 0 && limit < 16 + MAX_BINDINGS_IN_FLIGHT) setMaxListeners(16 + MAX_BINDINGS_IN_FLIGHT, signal);
     const informers = [this.nodes.run(signal), this.namespaces.run(signal), this.pods.run(signal)];
     await runController({
         name: 'scheduler',
         queue: this.queue,
         // Sequential cycles: each sees the previous one's assumption (upstream's scheduleOne).
         workers: 1,
-        informers: [this.nodes, this.namespaces, this.pods],
+        // Synced informers and a cache that has taken in their first lists: a cycle before that
+        // would see a partial cluster.
+        informers: this.cacheSources,
         signal,
         // An unschedulable pod is retried for as long as it exists.
         maxRetries: Number.POSITIVE_INFINITY,
@@ -148,11 +185,19 @@ export class Scheduler {
     await Promise.all(informers);
   }
 
+  /** Assigned, non-terminal pods are the cache's; one that finished gives its room back. */
+  private cachePod(old: Pod | undefined, pod: Pod): void {
+    if (holdsResources(pod)) {
+      // Bound (by us or anyone): added, or the assumption confirmed.
+      this.cache.addPod(pod);
+    } else if (old !== undefined && holdsResources(old)) {
+      this.cache.removePod(pod);
+    }
+  }
+
   private onPodChange(old: Pod | undefined, pod: Pod): void {
     const key = metaNamespaceKey(pod);
     if (pod.spec?.nodeName) {
-      // Bound (by us or anyone): the cache has it now, the assumption is no longer needed.
-      this.assumed.delete(key);
       this.unschedulablePods.delete(key);
       return;
     }
@@ -166,7 +211,6 @@ export class Scheduler {
 
   private onPodDelete(pod: Pod): void {
     const key = metaNamespaceKey(pod);
-    this.assumed.delete(key);
     this.unschedulablePods.delete(key);
     this.events.forget(pod.metadata?.uid);
     // An assigned pod gone frees its node's resources, ports and anti-affinity.
@@ -179,21 +223,13 @@ export class Scheduler {
     for (const key of this.unschedulablePods) this.queue.add(key);
   }
 
-  /** The cluster as this cycle sees it: the informers' caches plus our assumptions. */
+  /**
+   * The cluster as this cycle sees it: the cache's NodeInfos (our assumptions included), copied
+   * where they changed since the last cycle. The same object every time: read it before the next.
+   */
   snapshot(): Snapshot {
-    const pods: Pod[] = [];
-    for (const pod of this.pods.indexer.list()) {
-      if (pod.spec?.nodeName) pods.push(pod);
-    }
-    for (const [key, assumedPod] of this.assumed) {
-      const current = this.pods.indexer.getByKey(key);
-      // Gone, or the cache already has it assigned (then it is in `pods`).
-      if (!current || current.spec?.nodeName) this.assumed.delete(key);
-      else pods.push(assumedPod);
-    }
-    const namespaceLabels = new Map<string, Record<string, string>>();
-    for (const ns of this.namespaces.indexer.list()) namespaceLabels.set(ns.metadata?.name ?? '', ns.metadata?.labels ?? {});
-    return new Snapshot(this.nodes.indexer.list(), pods, namespaceLabels);
+    this.cache.updateSnapshot(this.cycleSnapshot);
+    return this.cycleSnapshot;
   }
 
   private async sync(key: string, signal: AbortSignal): Promise<void> {
@@ -203,13 +239,19 @@ export class Scheduler {
       return;
     }
     // Already bound by an earlier cycle; the watch has not caught up yet.
-    if (this.assumed.has(key)) return;
+    if (this.cache.isAssumed(pod)) return;
     const snapshot = this.snapshot();
-    const result = schedule(pod, snapshot, this.profile, this.options.random ? { random: this.options.random } : {});
+    const result = schedule(pod, snapshot, this.profile, {
+      ...(this.options.random && { random: this.options.random }),
+      percentageOfNodesToScore: this.options.percentageOfNodesToScore ?? 0,
+      startNodeIndex: this.nextStartNodeIndex,
+    });
+    const numNodes = snapshot.nodeInfos.length;
+    this.nextStartNodeIndex = numNodes === 0 ? 0 : (this.nextStartNodeIndex + result.processedNodes) % numNodes;
     if (!result.ok) return this.handleFitError(key, pod, result.error, signal);
 
     const nodeName = result.nodeName;
-    this.assumed.set(key, { ...pod, spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName } });
+    this.cache.assumePod(pod, nodeName);
     this.unschedulablePods.delete(key);
     // The binding cycle runs beside the next scheduling cycles, as upstream's: the assumption
     // already makes the next cycle see this pod on its node, and waiting for the API here would
@@ -241,7 +283,7 @@ export class Scheduler {
         this.options.log.info({ pod: key, err: err.message }, 'pod already bound');
         return;
       }
-      this.assumed.delete(key);
+      this.cache.forgetPod(pod);
       if (isApiStatusError(err, 404) || signal.aborted) return;
       this.stats.bindErrors++;
       this.options.log.warn({ err, pod: key, node: nodeName }, 'binding failed; retrying the pod');
@@ -283,6 +325,31 @@ export class Scheduler {
       this.options.log.warn({ err, pod: metaNamespaceKey(pod) }, 'could not set the PodScheduled condition');
     }
   }
+}
+
+/** A pod the cache accounts on its node: assigned and not finished. */
+function holdsResources(pod: Pod): boolean {
+  return !!pod.spec?.nodeName && !isTerminal(pod);
+}
+
+/** How often a cycle-to-be checks whether a handler has taken in its informer's first list. */
+const HANDLER_SYNC_POLL_MS = 10;
+
+/**
+ * Synced once the informer is and `handler` has been handed everything of its first list, as
+ * client-go's handler registration HasSynced.
+ */
+function handlerSynced(informer: { waitForSync(signal: AbortSignal): Promise<boolean> }, handler: HandlerRegistration): { waitForSync(signal: AbortSignal): Promise<boolean> } {
+  return {
+    async waitForSync(signal) {
+      if (!(await informer.waitForSync(signal))) return false;
+      while (handler.pending > 0) {
+        if (signal.aborted) return false;
+        await delay(HANDLER_SYNC_POLL_MS, undefined, { signal }).catch(() => undefined);
+      }
+      return !signal.aborted;
+    },
+  };
 }
 
 /** A node change that can make an unschedulable pod fit (upstream's NodeUpdate queueing hints). */

@@ -11,6 +11,9 @@
  *   hardPodAffinityWeight), summed per topology domain, min–max normalized; weight 2.
  * Namespaces of a term: its `namespaces` plus those its `namespaceSelector` selects; neither means
  * the owning pod's namespace.
+ * Cost, as upstream's: existing pods are walked only where they can matter — every pod when the
+ * incoming pod has terms of its own, otherwise only the snapshot's pods with (anti-)affinity
+ * terms — so a cluster without affinity pays nothing per cycle.
  */
 import type { Pod, PodAffinityTerm } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../api/selectors/labels.js';
@@ -85,15 +88,23 @@ export const interPodAffinityFilter: FilterPlugin = {
       existingAntiAffinityCounts: new Map(),
       selfMatchesAllAffinityTerms: affinityTerms.every((t) => termMatches(t, pod, snapshot)),
     };
-    for (const ni of snapshot.nodeInfos) {
-      for (const existing of ni.pods) {
-        if (affinityTerms.length > 0 && affinityTerms.every((t) => termMatches(t, existing, snapshot))) {
-          for (const t of affinityTerms) add(s.affinityCounts, ni, t.topologyKey, 1);
-        }
-        for (const t of antiAffinityTerms) if (termMatches(t, existing, snapshot)) add(s.antiAffinityCounts, ni, t.topologyKey, 1);
+    // Existing pods' required anti-affinity against this pod: only the pods that have some.
+    for (const ni of snapshot.havePodsWithRequiredAntiAffinity) {
+      for (const existing of ni.podsWithRequiredAntiAffinity) {
         for (const raw of existing.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
           const t = compile(raw, existing);
           if (termMatches(t, pod, snapshot)) add(s.existingAntiAffinityCounts, ni, t.topologyKey, 1);
+        }
+      }
+    }
+    // This pod's own required terms: every existing pod may match them.
+    if (affinityTerms.length > 0 || antiAffinityTerms.length > 0) {
+      for (const ni of snapshot.nodeInfos) {
+        for (const existing of ni.pods) {
+          if (affinityTerms.length > 0 && affinityTerms.every((t) => termMatches(t, existing, snapshot))) {
+            for (const t of affinityTerms) add(s.affinityCounts, ni, t.topologyKey, 1);
+          }
+          for (const t of antiAffinityTerms) if (termMatches(t, existing, snapshot)) add(s.antiAffinityCounts, ni, t.topologyKey, 1);
         }
       }
     }
@@ -117,6 +128,7 @@ export const interPodAffinityFilter: FilterPlugin = {
       const value = labels[t.topologyKey];
       if (value !== undefined && (s.antiAffinityCounts.get(pairKey(t.topologyKey, value)) ?? 0) > 0) return unschedulable(ERR_REASON_ANTI_AFFINITY);
     }
+    if (s.existingAntiAffinityCounts.size === 0) return SUCCESS;
     for (const [key, value] of Object.entries(labels)) {
       if ((s.existingAntiAffinityCounts.get(pairKey(key, value)) ?? 0) > 0) return unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
     }
@@ -139,8 +151,10 @@ export const interPodAffinityScore: ScorePlugin = {
       })),
     ];
     const topologyScore = new Map<string, number>();
-    for (const ni of snapshot.nodeInfos) {
-      for (const existing of ni.pods) {
+    // Without preferred terms of its own, only existing pods with affinity terms can score it.
+    const ownTerms = preferred.length > 0;
+    for (const ni of ownTerms ? snapshot.nodeInfos : snapshot.havePodsWithAffinity) {
+      for (const existing of ownTerms ? ni.pods : ni.podsWithAffinity) {
         if (isTerminating(existing)) continue;
         for (const { term, weight } of preferred) if (termMatches(term, existing, snapshot)) add(topologyScore, ni, term.topologyKey, weight);
         const ea = existing.spec?.affinity;
@@ -159,8 +173,9 @@ export const interPodAffinityScore: ScorePlugin = {
   },
   score(state, _pod, nodeInfo) {
     const topologyScore = state.get(SCORE_KEY) as Map<string, number> | undefined;
+    if (topologyScore === undefined || topologyScore.size === 0) return 0;
     let sum = 0;
-    for (const [key, value] of Object.entries(nodeInfo.labels)) sum += topologyScore?.get(pairKey(key, value)) ?? 0;
+    for (const [key, value] of Object.entries(nodeInfo.labels)) sum += topologyScore.get(pairKey(key, value)) ?? 0;
     return sum;
   },
   normalize(_state: CycleState, _pod, scores) {

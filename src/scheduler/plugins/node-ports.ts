@@ -4,7 +4,7 @@
  * NodePorts: a pod's hostPorts must be free on the node; ports conflict when protocol and port
  * are equal and either host IP is 0.0.0.0 or both are the same, as upstream's HostPortInfo.
  */
-import { podHostPorts, SUCCESS, unschedulable, type FilterPlugin, type HostPort } from '../framework.js';
+import { perCycle, podHostPorts, SUCCESS, unschedulable, type FilterPlugin, type HostPort } from '../framework.js';
 
 export const ERR_REASON_NODE_PORTS = "node(s) didn't have free ports for the requested pod ports";
 
@@ -15,8 +15,9 @@ function conflicts(a: HostPort, b: HostPort): boolean {
 
 export const nodePorts: FilterPlugin = {
   name: 'NodePorts',
-  filter(_state, pod, nodeInfo) {
-    const wanted = podHostPorts(pod);
+  filter(state, pod, nodeInfo) {
+    const wanted = perCycle(state, 'NodePorts/wanted', pod, podHostPorts);
+    if (wanted.length === 0) return SUCCESS;
     if (wanted.some((w) => nodeInfo.usedPorts.some((u) => conflicts(w, u)))) return unschedulable(ERR_REASON_NODE_PORTS);
     return SUCCESS;
   },

@@ -156,6 +156,21 @@ describe('InterPodAffinity', () => {
     assert.ok(r.ok);
     assert.equal(r.nodeName, 'b');
   });
+  it("existing pods' preferred affinity draws a pod that has no terms of its own", () => {
+    const nodes = [makeNode('a'), makeNode('b')];
+    const likesWeb = {
+      podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } } }] },
+    };
+    const pods = [makePod('fan', { nodeName: 'b', cpu: '1', affinity: likesWeb }), makePod('other', { nodeName: 'a', cpu: '1' })];
+    // The tie breaker keeps the first of equals ('a'): only the affinity can choose 'b'.
+    const r = schedule(makePod('p', { labels: { app: 'web' } }), new Snapshot(nodes, pods), defaultProfile, { random: () => 0.99 });
+    assert.ok(r.ok);
+    assert.equal(r.nodeName, 'b');
+    const plain = schedule(makePod('p', { labels: { app: 'api' } }), new Snapshot(nodes, pods), defaultProfile, { random: () => 0.99 });
+    assert.ok(plain.ok);
+    assert.equal(plain.nodeName, 'a');
+  });
+
   it('preferred node affinity changes the choice', () => {
     const nodes = [makeNode('a', { labels: { disk: 'hdd' } }), makeNode('b', { labels: { disk: 'ssd' } })];
     const pods = [makePod('x', { nodeName: 'b', cpu: '1' })];

@@ -12,6 +12,7 @@
  *   weighted by log(domains + 2); nodes lacking a key get 0; weight 2. A pod without constraints
  *   that has a controller gets upstream's system defaults (hostname maxSkew 3, zone maxSkew 5,
  *   ScheduleAnyway) over the pods of the same controller: the SelectorSpread-like spreading score.
+ *   A pod with neither skips the scoring walk over the cluster, as upstream's PreScore Skip.
  */
 import type { Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, LabelOperator, newRequirement, type LabelSelector } from '../../api/selectors/labels.js';
@@ -137,6 +138,11 @@ export const podTopologySpreadScore: ScorePlugin = {
     const constraints = own.length > 0 ? constraintsOf(pod, 'ScheduleAnyway') : systemDefaults(pod);
     const requireAllKeys = own.length > 0;
     const counts = new Map<string, number>();
+    if (constraints.length === 0) {
+      // Nothing to spread (upstream's Skip): no walk over the cluster.
+      state.set(SCORE_KEY, { constraints, requireAllKeys, counts, weights: [] } satisfies ScoreState);
+      return;
+    }
     const domains = constraints.map(() => new Set<string>());
     for (const ni of feasible) {
       if (requireAllKeys && !hasAllKeys(ni, constraints)) continue;

@@ -6,9 +6,9 @@
  * with fewer untolerated PreferNoSchedule taints (weight 3). A not-ready node is kept off this way
  * too: the node lifecycle controller taints it `node.kubernetes.io/not-ready:NoSchedule`.
  */
-import type { Taint } from 'kubernetes-types/core/v1.js';
+import type { Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { tolerates } from '../../api/tolerations.js';
-import { defaultNormalizeScore, SUCCESS, unresolvable, type FilterPlugin, type ScorePlugin } from '../framework.js';
+import { defaultNormalizeScore, perCycle, SUCCESS, unresolvable, type FilterPlugin, type ScorePlugin } from '../framework.js';
 
 export { tolerates };
 
@@ -26,13 +26,17 @@ export const taintTolerationFilter: FilterPlugin = {
   },
 };
 
+/** Only tolerations that could apply to PreferNoSchedule count, as upstream's getAllTolerationPreferNoSchedule. */
+const preferNoScheduleTolerations = (pod: Pod): Toleration[] => (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+
 export const taintTolerationScore: ScorePlugin = {
   name: 'TaintToleration',
   weight: 3,
-  score(_state, pod, nodeInfo) {
-    // Only tolerations that could apply to PreferNoSchedule count, as upstream's getAllTolerationPreferNoSchedule.
-    const tolerations = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
-    return (nodeInfo.node.spec?.taints ?? []).filter((taint) => taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint)))
+  score(state, pod, nodeInfo) {
+    const taints = nodeInfo.node.spec?.taints;
+    if (taints === undefined || taints.length === 0) return 0;
+    const tolerations = perCycle(state, 'TaintToleration/preferNoSchedule', pod, preferNoScheduleTolerations);
+    return taints.filter((taint) => taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint)))
       .length;
   },
   normalize(_state, _pod, scores) {
