@@ -23,6 +23,7 @@ import { ProcessRuntime } from '../../src/kubelet/runtime/process/index.js';
 import { isSameProcessAlive, readProcStat } from '../../src/kubelet/runtime/process/proc.js';
 import { createNetnsLab, netnsUnsupportedReason } from '../../src/faults/netns.js';
 import { createLogger } from '../../src/log.js';
+import { eventually } from '../support/apiserver.js';
 
 const log = createLogger('process-runtime-test');
 let podCounter = 0;
@@ -175,16 +176,22 @@ describe('process runtime: containers', () => {
     await assert.rejects(runtime.startContainer(sandbox, container('web', { image: 'nginx:1.25' })), (err: unknown) => {
       assert.ok(err instanceof ContainerStartError);
       assert.equal(err.reason, 'ErrImagePull');
-      assert.match(err.message, /tskube cannot run image "nginx:1.25": it is not a built-in image \(tskube\/echo, tskube\/pause\) and the container has no command/);
+      assert.match(err.message, /tskube cannot run image "nginx:1.25": it is not a built-in image \(tskube\/echo, tskube\/pause\) and the container has no command or args/);
       return true;
     });
+    // A base image without an ENTRYPOINT: the args are the program.
+    const shell = await runtime.startContainer(sandbox, container('shell', { image: 'busybox', args: ['sh', '-c', 'exit 7'] }));
+    await eventually(() => runtime.inspect(shell.id)?.status.state === 'exited', 10_000, 'the args to run');
+    const exited = runtime.inspect(shell.id)!.status;
+    assert.equal(exited.state === 'exited' && exited.exitCode, 7);
     await assert.rejects(runtime.startContainer(sandbox, container('typo', { command: ['no-such-binary-tskube'] })), (err: unknown) => {
       assert.ok(err instanceof ContainerStartError);
       assert.equal(err.reason, 'RunContainerError');
       assert.match(err.message, /exec: "no-such-binary-tskube": executable file not found in \$PATH/);
       return true;
     });
-    assert.deepEqual(await runtime.listContainers(), []);
+    // Only the container that could start is known.
+    assert.deepEqual((await runtime.listContainers()).map((c) => c.name), ['shell']);
   });
 });
 

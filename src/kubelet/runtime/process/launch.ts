@@ -51,7 +51,7 @@ export interface LaunchInput {
 
 /** Upstream's message for an image without a runnable entrypoint here. */
 export function cannotRunImageMessage(image: string): string {
-  return `tskube cannot run image "${image}": it is not a built-in image (${BUILTIN_IMAGE_NAMES.join(', ')}) and the container has no command`;
+  return `tskube cannot run image "${image}": it is not a built-in image (${BUILTIN_IMAGE_NAMES.join(', ')}) and the container has no command or args`;
 }
 
 export function planLaunch(input: LaunchInput): LaunchPlan {
@@ -60,6 +60,9 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   let program: string[];
   if (config.command.length > 0) program = [...config.command, ...config.args];
   else if (builtin) program = [...builtin.entrypoint, ...config.args];
+  // Any other image is taken to be a base image without an ENTRYPOINT (busybox, alpine, debian…):
+  // its args are the program, as `kubectl run -it debug --image=busybox -- sh` expects.
+  else if (config.args.length > 0) program = [...config.args];
   else throw new ContainerStartError('ErrImagePull', cannotRunImageMessage(config.image));
 
   const sandboxDir = layout.sandboxDir(sandbox.uid);
