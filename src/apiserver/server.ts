@@ -70,7 +70,7 @@ export class ApiServer {
     });
     this.kubelet = new KubeletClient(options.pki.ca);
     this.server.on('request', (req, res) => void this.handle(req, res));
-    // HTTP/1.1 upgrades (kubectl exec and port-forward): the socket is handed over to the proxy.
+    // HTTP/1.1 upgrades (kubectl exec, attach and port-forward): the socket is handed over to the proxy.
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.on('session', (session) => {
       this.sessions.add(session);

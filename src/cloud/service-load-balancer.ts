@@ -21,8 +21,17 @@
  * schedulable (see cloud/node-eligibility).
  */
 import type { LoadBalancerIngress } from 'kubernetes-types/core/v1.js';
-import { isNotFound, listWatchFor, RateLimitingQueue, runController, SharedInformer, type ResourceClient, type RestClient } from '../client/index.js';
-import { EventRecorder } from '../controllers/common/events.js';
+import {
+  EventRecorder,
+  isNotFound,
+  listWatchFor,
+  RateLimitingQueue,
+  restEventSink,
+  runController,
+  SharedInformer,
+  type ResourceClient,
+  type RestClient,
+} from '../client/index.js';
 import { formatHostPort, type HostPort } from '../faults/address.js';
 import type { Logger } from '../log.js';
 import { planBackends, type BackendPlan, type NodeBackendStatus } from './backend-plan.js';
@@ -95,7 +104,7 @@ export class ServiceLoadBalancerController {
       informer.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
     }
     this.health = new HealthChecker({ ...options.healthCheck, onChange: enqueue, log });
-    this.events = new EventRecorder(client, COMPONENT, log);
+    this.events = new EventRecorder({ sink: restEventSink(client), component: COMPONENT, log });
   }
 
   /** Runs until `signal` aborts, then clears the ingress it wrote (best effort, bounded). */
@@ -168,8 +177,8 @@ export class ServiceLoadBalancerController {
     }
     this.shownIngress = want;
     this.options.log.info({ service: this.key, ingress: want }, plan.serving ? 'load balancer ensured' : 'load balancer ingress cleared');
-    if (plan.serving) void this.events.event(service, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', signal);
-    else void this.events.event(service, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer', signal);
+    if (plan.serving) void this.events.event(service, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', { signal });
+    else void this.events.event(service, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer', { signal });
   }
 
   private applyBackends(plan: BackendPlan, service: Service | undefined): void {

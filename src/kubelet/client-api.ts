@@ -5,9 +5,9 @@
  * own client, so its own connection: one node's dead connection is that node's problem alone.
  */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { ConfigMap, Event, Node, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Node, Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
-import { isNotFound, listWatchFor, type RestClient } from '../client/index.js';
+import { isNotFound, listWatchFor, restEventSink, type RestClient } from '../client/index.js';
 import type { HeartbeatApi } from './api.js';
 import type { PodApi, PodObject } from './pods/api.js';
 
@@ -17,17 +17,19 @@ type NodeObj = Node & KubeObject;
 const CLOSE_DEBOUNCE_MS = 500;
 type LeaseObj = Lease & KubeObject;
 
+/** The object, or undefined where the API server says 404. */
+async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 export function clientHeartbeatApi(client: RestClient): HeartbeatApi {
   const nodes = client.resource<NodeObj>('', 'v1', 'nodes');
   const leases = client.resource<LeaseObj>('coordination.k8s.io', 'v1', 'leases');
-  const orUndefined = async <T>(p: Promise<T>): Promise<T | undefined> => {
-    try {
-      return await p;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
   let lastClosedAt = 0;
   return {
     getNode: (name, signal) => orUndefined(nodes.get(name, { signal })),
@@ -52,15 +54,6 @@ export function clientPodApi(client: RestClient): PodApi {
   const configMaps = client.resource<ConfigMap & KubeObject>('', 'v1', 'configmaps');
   const secrets = client.resource<Secret & KubeObject>('', 'v1', 'secrets');
   const services = client.resource<Service & KubeObject>('', 'v1', 'services');
-  const events = client.resource<Event & KubeObject>('', 'v1', 'events');
-  const orUndefined = async <T>(p: Promise<T>): Promise<T | undefined> => {
-    try {
-      return await p;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
   return {
     podsOnNode: (nodeName) => listWatchFor(pods, { fieldSelector: `spec.nodeName=${nodeName}` }),
     getPod: (namespace, name, signal) => orUndefined(pods.get(name, { namespace, signal })),
@@ -72,9 +65,6 @@ export function clientPodApi(client: RestClient): PodApi {
     getSecret: (namespace, name, signal) => orUndefined(secrets.get(name, { namespace, signal })),
     listServices: async (namespace, signal) => (await services.list({ namespace, signal })).items,
     getService: (namespace, name, signal) => orUndefined(services.get(name, { namespace, signal })),
-    createEvent: (event, signal) => events.create(event as Event & KubeObject, { namespace: event.metadata?.namespace ?? 'default', signal }),
-    patchEvent: async (namespace, name, patch, signal) => {
-      await events.patch(name, 'merge', patch, { namespace, signal });
-    },
+    events: restEventSink(client),
   };
 }

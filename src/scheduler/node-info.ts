@@ -8,7 +8,7 @@
  * only the NodeInfos whose generation is newer than the snapshot's.
  */
 import type { ContainerPort, Node, Pod } from 'kubernetes-types/core/v1.js';
-import { milliCPU, quantityValue } from './quantity.js';
+import { milliCPU, quantityValue } from '../api/quantity.js';
 import { podRequests, type Resources } from './resources.js';
 
 export interface HostPort {

@@ -8,7 +8,7 @@
  * 200Mi memory for a container that requests none, as the scoring plugins do upstream.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { milliCPU, quantityValue } from './quantity.js';
+import { milliCPU, quantityValue } from '../api/quantity.js';
 
 export interface Resources {
   milliCPU: number;

@@ -27,13 +27,16 @@ import { getMaxListeners, setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Namespace as NamespaceType, Node as NodeType, Pod as PodType, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
+import { metaTime } from '../api/time.js';
 import {
   DeletedFinalStateUnknown,
+  EventRecorder,
   ItemExponentialFailureRateLimiter,
   isApiStatusError,
   listWatchFor,
   metaNamespaceKey,
   RateLimitingQueue,
+  restEventSink,
   runController,
   SharedInformer,
   type HandlerRegistration,
@@ -42,7 +45,6 @@ import {
 import type { Logger } from '../log.js';
 import { isTerminal, schedule, type FitError, type Profile } from './framework.js';
 import { SchedulerCache } from './cache.js';
-import { metaTime, PodEventRecorder } from './events.js';
 import { Snapshot } from './snapshot.js';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.js';
 
@@ -100,7 +102,7 @@ export class Scheduler {
   private readonly queue: RateLimitingQueue<string>;
   private readonly profile: Profile;
   private readonly schedulerName: string;
-  private readonly events: PodEventRecorder;
+  private readonly events: EventRecorder;
   /** Nodes and the pods on them (assumed ones too), kept current by the informers' handlers. */
   readonly cache = new SchedulerCache();
   /** Reused by every cycle: updating it copies only what changed since the last one. */
@@ -118,7 +120,7 @@ export class Scheduler {
     const { client, log } = options;
     this.profile = options.profile ?? defaultProfile;
     this.schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER_NAME;
-    this.events = new PodEventRecorder(client, this.schedulerName, log);
+    this.events = new EventRecorder({ sink: restEventSink(client), component: this.schedulerName, log });
     this.queue = new RateLimitingQueue<string>({
       rateLimiter: new ItemExponentialFailureRateLimiter<string>(options.initialBackoffMs ?? POD_INITIAL_BACKOFF_MS, options.maxBackoffMs ?? POD_MAX_BACKOFF_MS),
     });
@@ -292,7 +294,7 @@ export class Scheduler {
     }
     this.stats.scheduled++;
     this.options.log.info({ pod: key, node: nodeName, feasibleNodes }, 'bound pod to node');
-    await this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, signal);
+    await this.events.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, { signal });
   }
 
   private async handleFitError(key: string, pod: Pod, error: FitError, signal: AbortSignal): Promise<never> {
@@ -300,7 +302,7 @@ export class Scheduler {
     this.unschedulablePods.add(key);
     const message = error.message;
     this.options.log.info({ pod: key, message }, 'unable to schedule pod; waiting');
-    await this.events.record(pod, 'Warning', 'FailedScheduling', message, signal);
+    await this.events.event(pod, 'Warning', 'FailedScheduling', message, { signal });
     await this.setUnschedulableCondition(pod, message, signal);
     throw new PodUnschedulableError(message);
   }

@@ -1,6 +1,6 @@
 /**
  * The process runtime against real processes: start/stop with a grace period, exit codes, the
- * pod's environment and volume files, CRI logs as kubectl reads them, exec, usage, the built-in
+ * pod's environment and volume files, CRI logs as kubectl reads them, exec, attach, usage, the built-in
  * images, the image-can't-run error, and what happens when the node agent dies or restarts.
  * Every test closes its runtime (nothing left running) and removes its data dir.
  */
@@ -283,6 +283,70 @@ describe('process runtime: exec and usage', () => {
     await runtime.stopContainer(c.id, 0);
     await assert.rejects(runtime.exec(c.id, ['true'], { timeoutMs: 1_000 }), ContainerNotRunningError);
     assert.equal(await runtime.usage(c.id), undefined);
+  });
+});
+
+/** Everything a stream gives until it ends. */
+function collect(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let acc = '';
+    stream.on('data', (d: Buffer) => (acc += d.toString()));
+    stream.once('end', () => resolve(acc));
+    stream.once('error', reject);
+  });
+}
+
+describe('process runtime: attach', () => {
+  it('shows output from the attach moment on, and stdinOnce closes stdin when the first session ends its input', async (t) => {
+    const { runtime } = newRuntime(t);
+    const c = await runtime.startContainer(
+      pod(),
+      container('cat', { ...sh('echo before; read go; echo "go=$go"; cat; echo "eof" >&2'), stdin: true, stdinOnce: true }),
+    );
+    await waitUntil('the first line in the log', async () => (await text(runtime.logs(c.id, {}))) === 'before\n');
+    const a = runtime.attach(c.id, { stdin: true });
+    const b = runtime.attach(c.id, { stdin: false });
+    assert.equal(b.stdin, undefined, 'a session that did not ask for stdin gets none');
+    const [aOut, aErr, bOut] = [collect(a.stdout), collect(a.stderr), collect(b.stdout)];
+    a.stdin!.write('1\n');
+    a.stdin!.end('x\ny\n');
+    assert.equal(await aOut, 'go=1\nx\ny\n', 'nothing written before attaching, everything after');
+    assert.equal(await aErr, 'eof\n');
+    assert.equal(await bOut, 'go=1\nx\ny\n', 'every session sees the output');
+    assert.equal((await exited(runtime, c.id)).exitCode, 0);
+    assert.throws(() => runtime.attach(c.id, { stdin: true }), ContainerNotRunningError);
+  });
+
+  it('without stdinOnce, a session ending its input detaches and stdin stays open for the next', async (t) => {
+    const { runtime } = newRuntime(t);
+    const c = await runtime.startContainer(pod(), container('reader', { ...sh('while read l; do echo "got $l"; done'), stdin: true }));
+    const first = runtime.attach(c.id, { stdin: true });
+    let seen = '';
+    first.stdout.on('data', (d: Buffer) => (seen += d.toString()));
+    const firstOut = collect(first.stdout);
+    first.stdin!.write('one\n');
+    await waitUntil('the answer to the first session', () => seen === 'got one\n');
+    // The client's EOF: the session ends, the container does not.
+    first.stdin!.end();
+    assert.equal(await firstOut, 'got one\n');
+    const second = runtime.attach(c.id, { stdin: true });
+    const secondOut = collect(second.stdout);
+    second.stdin!.write('two\n');
+    await waitUntil('the second line in the log', async () => (await text(runtime.logs(c.id, {}))) === 'got one\ngot two\n');
+    assert.equal(runtime.inspect(c.id)?.status.state, 'running');
+    second.detach();
+    assert.equal(await secondOut, 'got two\n');
+  });
+
+  it('gives a container without spec.stdin /dev/null and attach sessions no stdin', async (t) => {
+    const { runtime } = newRuntime(t);
+    const c = await runtime.startContainer(pod(), container('nostdin', sh('cat; echo "cat done"; sleep 300')));
+    await waitUntil('cat to read EOF from /dev/null', async () => (await text(runtime.logs(c.id, {}))) === 'cat done\n');
+    const session = runtime.attach(c.id, { stdin: true });
+    assert.equal(session.stdin, undefined);
+    const out = collect(session.stdout);
+    await runtime.stopContainer(c.id, 0);
+    assert.equal(await out, '', 'the session ends when the container exits');
   });
 });
 

@@ -22,6 +22,8 @@ import type { KubeObject } from '../../src/api/object.js';
 import { eventually } from '../support/apiserver.js';
 import { podProcessesUnder, startFullCluster, type FullCluster, type PodObj } from '../support/full-cluster.js';
 import { SCALED_TIMING } from '../support/lifecycle-lab.js';
+import { applyObjects } from './support/service-traffic.js';
+import { closeFullCluster, echoDeployment, isReady } from './support/workloads.js';
 
 const REPLICAS = 6;
 const GRACE_S = SCALED_TIMING.lifecycle.nodeMonitorGracePeriodMs / 1000;
@@ -36,51 +38,32 @@ before(async () => {
     heartbeat: { leaseDurationSeconds: SCALED_TIMING.leaseDurationSeconds, nodeStatusUpdateFrequencyMs: SCALED_TIMING.nodeStatusUpdateFrequencyMs },
   });
 });
-after(async () => {
-  if (!cluster) return;
-  const dataDir = cluster.api.dataDir;
-  await cluster.close();
-  assert.deepEqual(podProcessesUnder(dataDir), [], 'no pod process survives close()');
-});
+after(() => closeFullCluster(cluster));
 
 // Two per zone (DoNotSchedule), and over the nodes as far as the scores manage (ScheduleAnyway):
 // a hostname constraint with DoNotSchedule would keep the replacement Pending, as upstream's
 // would, because the dead node still counts as a domain (nodeTaintsPolicy Ignore).
-const MANIFEST = `
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: ${REPLICAS}
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      terminationGracePeriodSeconds: 2
-      tolerations:
-      - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: ${TOLERATION_S} }
-      - { key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: ${TOLERATION_S} }
-      topologySpreadConstraints:
-      - { maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: { matchLabels: { app: web } } }
-      - { maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, labelSelector: { matchLabels: { app: web } } }
-      containers:
-      - name: echo
-        image: tskube/echo
-        readinessProbe:
-          httpGet: { path: /readyz, port: 8080 }
-          periodSeconds: 1
-`;
+const WEB = echoDeployment({
+  name: 'web',
+  replicas: REPLICAS,
+  podSpec: {
+    tolerations: [
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: TOLERATION_S },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: TOLERATION_S },
+    ],
+    topologySpreadConstraints: [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } },
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'web' } } },
+    ],
+  },
+});
 
-const isReady = (p: PodObj): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 const readyCondition = (n: Node): string | undefined => n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 const seconds = (from: number): number => Math.round((Date.now() - from) / 100) / 10;
 
 describe('L3 end to end: a node agent dies under a Deployment', () => {
   it('its pods are evicted after tolerationSeconds and recreated on the other nodes; nothing else moves', async () => {
-    await cluster.apply(MANIFEST);
+    await applyObjects(cluster, [WEB]);
     const rollout = await cluster.kubectl('rollout', 'status', 'deployment/web', '--timeout=90s');
     assert.equal(rollout.status, 0, rollout.stderr);
     const before = await cluster.pods('default', 'app=web');

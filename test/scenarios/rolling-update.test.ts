@@ -20,7 +20,9 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../../src/api/object.js';
 import { eventually } from '../support/apiserver.js';
-import { podProcessesUnder, startFullCluster, type FullCluster, type PodObj } from '../support/full-cluster.js';
+import { startFullCluster, type FullCluster, type PodObj } from '../support/full-cluster.js';
+import { applyObjects } from './support/service-traffic.js';
+import { closeFullCluster, echoDeployment, isReady } from './support/workloads.js';
 
 const REPLICAS = 4;
 const MAX_UNAVAILABLE = 1; // 25 % of 4
@@ -31,47 +33,13 @@ let cluster: FullCluster;
 before(async () => {
   cluster = await startFullCluster({ nodes: 6, firstIndex: 21 });
 });
-after(async () => {
-  if (!cluster) return;
-  const dataDir = cluster.api.dataDir;
-  await cluster.close();
-  assert.deepEqual(podProcessesUnder(dataDir), [], 'no pod process survives close()');
-});
+after(() => closeFullCluster(cluster));
 
-const MANIFEST = `
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: ${REPLICAS}
-  progressDeadlineSeconds: ${PROGRESS_DEADLINE_SECONDS}
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      terminationGracePeriodSeconds: 2
-      containers:
-      - name: echo
-        image: tskube/echo
-        readinessProbe:
-          httpGet: { path: /readyz, port: 8080 }
-          periodSeconds: 1
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector: { app: web }
-  ports:
-  - port: 80
-    targetPort: 8080
-`;
+const WEB = [
+  echoDeployment({ name: 'web', replicas: REPLICAS, spec: { progressDeadlineSeconds: PROGRESS_DEADLINE_SECONDS } }),
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+];
 
-const isReady = (p: PodObj): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 const live = (pods: PodObj[]): PodObj[] => pods.filter((p) => !p.metadata.deletionTimestamp);
 const hashOf = (p: PodObj): string | undefined => p.metadata.labels?.['pod-template-hash'];
 
@@ -116,7 +84,7 @@ function get(host: string, port: number): Promise<{ status: number; pod: string 
 
 describe('rolling update scenarios', () => {
   it('set env rolls out, rollout status reports it, rollout undo restores the previous revision', async () => {
-    await cluster.apply(MANIFEST);
+    await applyObjects(cluster, WEB);
     assert.match(await kubectlOk('rollout', 'status', 'deployment/web', '--timeout=90s'), /deployment "web" successfully rolled out/);
     const first = await settledPods();
     for (const p of first) assert.ok(!(await envOf(p)).some((l) => l.startsWith('VERSION=')), `${p.metadata.name} has no VERSION yet`);

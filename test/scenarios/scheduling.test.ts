@@ -14,43 +14,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../support/apiserver.js';
-import { podProcessesUnder, startFullCluster, type FullCluster } from '../support/full-cluster.js';
+import { startFullCluster, type FullCluster } from '../support/full-cluster.js';
+import { applyObjects } from './support/service-traffic.js';
+import { closeFullCluster, echoDeployment } from './support/workloads.js';
 
 let cluster: FullCluster;
 before(async () => {
   cluster = await startFullCluster({ nodes: 6, zones: ['zone-a', 'zone-b', 'zone-c'], firstIndex: 11 });
 });
-after(async () => {
-  if (!cluster) return;
-  const dataDir = cluster.api.dataDir;
-  await cluster.close();
-  assert.deepEqual(podProcessesUnder(dataDir), [], 'no pod process survives close()');
-});
-
-function deployment(name: string, replicas: number, podSpecExtra: string): string {
-  return `
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels: { app: ${name} }
-  template:
-    metadata:
-      labels: { app: ${name} }
-    spec:
-      terminationGracePeriodSeconds: 2
-${podSpecExtra}
-      containers:
-      - name: echo
-        image: tskube/echo
-        readinessProbe:
-          httpGet: { path: /readyz, port: 8080 }
-          periodSeconds: 1
-`;
-}
+after(() => closeFullCluster(cluster));
 
 /** `kubectl get ... --no-headers`, split into rows of cells. */
 async function rows(args: string[]): Promise<string[][]> {
@@ -66,18 +38,17 @@ const POD_COLUMNS = 'custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,PHAS
 
 describe('scheduling scenarios', () => {
   it('a zone topologySpreadConstraint puts 6 replicas exactly 2 per zone', async () => {
-    await cluster.apply(
-      deployment(
-        'spread',
-        6,
-        `      topologySpreadConstraints:
-      - maxSkew: 1
-        topologyKey: topology.kubernetes.io/zone
-        whenUnsatisfiable: DoNotSchedule
-        labelSelector:
-          matchLabels: { app: spread }`,
-      ),
-    );
+    await applyObjects(cluster, [
+      echoDeployment({
+        name: 'spread',
+        replicas: 6,
+        podSpec: {
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } },
+          ],
+        },
+      }),
+    ]);
     const rollout = await cluster.kubectl('rollout', 'status', 'deployment/spread', '--timeout=90s');
     assert.equal(rollout.status, 0, rollout.stderr);
     assert.match(rollout.stdout, /deployment "spread" successfully rolled out/);
@@ -99,18 +70,19 @@ describe('scheduling scenarios', () => {
   });
 
   it('required anti-affinity by hostname runs one per node and leaves the rest Pending with the upstream reason', async () => {
-    await cluster.apply(
-      deployment(
-        'lonely',
-        8,
-        `      affinity:
-        podAntiAffinity:
-          requiredDuringSchedulingIgnoredDuringExecution:
-          - topologyKey: kubernetes.io/hostname
-            labelSelector:
-              matchLabels: { app: lonely }`,
-      ),
-    );
+    await applyObjects(cluster, [
+      echoDeployment({
+        name: 'lonely',
+        replicas: 8,
+        podSpec: {
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'lonely' } } }],
+            },
+          },
+        },
+      }),
+    ]);
     let pods: { name: string; node: string; phase: string }[] = [];
     await eventually(
       async () => {

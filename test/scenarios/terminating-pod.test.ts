@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../support/apiserver.js';
 import { podProcessesUnder, startFullCluster, type FullCluster, type PodObj } from '../support/full-cluster.js';
+import { closeFullCluster } from './support/workloads.js';
 
 const PRESTOP_SECONDS = 5;
 
@@ -26,12 +27,7 @@ let cluster: FullCluster;
 before(async () => {
   cluster = await startFullCluster({ nodes: 1, firstIndex: 41 });
 });
-after(async () => {
-  if (!cluster) return;
-  const dataDir = cluster.api.dataDir;
-  await cluster.close();
-  assert.deepEqual(podProcessesUnder(dataDir), [], 'no pod process survives close()');
-});
+after(() => closeFullCluster(cluster));
 
 const MANIFEST = `
 apiVersion: v1

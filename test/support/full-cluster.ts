@@ -156,7 +156,6 @@ export async function startFullCluster(options: FullClusterOptions = {}): Promis
   for (let i = first; i < first + count; i++) {
     const node = { index: i, name: `tskube-node-${i}`, zone: zones[(i - first) % zones.length]!, running: false };
     nodes.push(node);
-    running.set(node.name, startAgent({ node }));
   }
 
   const cluster: FullCluster = {
@@ -207,6 +206,9 @@ export async function startFullCluster(options: FullClusterOptions = {}): Promis
     },
   };
   try {
+    // Inside the try: a node agent that cannot start (say, an index host mode has no room for)
+    // must not leave the API server and the other components running.
+    for (const node of nodes) running.set(node.name, startAgent({ node }));
     await cluster.waitForNodesReady();
   } catch (err) {
     await cluster.close();

@@ -25,9 +25,13 @@ export class ProcessContainers implements KubeletPodLookup {
   private readonly children = new Set<ChildProcess>();
   /** Log readers still running: each kubelet log response holds one until it ends. */
   activeLogReaders = 0;
-  readonly runtime: Pick<ContainerRuntime, 'logs' | 'execStream'> = {
+  readonly runtime: Pick<ContainerRuntime, 'logs' | 'execStream' | 'attach'> = {
     logs: (id, options) => this.logs(id, options),
     execStream: (id, command) => this.execStream(id, command),
+    // These containers have no main process to attach to (test/apiserver/pod-attach.test.ts runs real pods).
+    attach: () => {
+      throw new Error('the test containers cannot be attached to');
+    },
   };
 
   constructor(private readonly podAddress: string) {}

@@ -42,7 +42,7 @@ export async function handleResource(ctx: RequestContext, info: ResourceRequest,
   if (sub === 'binding') return handleBinding(ctx, info, store);
   if (sub === 'eviction') return handleEviction(ctx, info, deps.registry);
   if (sub === 'log') return handlePodLog(ctx, info, deps.registry, deps.kubelet);
-  // exec and portforward arrive as HTTP/1.1 upgrades (see server.ts); anything else cannot stream.
+  // exec, attach and portforward arrive as HTTP/1.1 upgrades (see server.ts); anything else cannot stream.
   if (sub !== undefined && STREAMING_SUBRESOURCES.has(sub)) throw apiErrors.badRequest('Upgrade request required');
   if (sub !== undefined && sub !== 'status') {
     throw apiErrors.methodNotAllowed(ctx.req.method ?? '', { group: resource.group, plural: `${resource.plural}/${sub}` });

@@ -192,7 +192,7 @@ function subresourcePath(
   scopeParams: readonly Parameter[],
 ): PathItem {
   const gvk: GroupVersionKind = { group: sub.group, version: sub.version, kind: sub.kind };
-  // exec and portforward are upgraded connections, not objects: upstream documents them as
+  // exec, attach and portforward are upgraded connections, not objects: upstream documents them as
   // "connect" GET/POST answering a string, with no schema for their *Options kind.
   if (CONNECT_KINDS.has(sub.kind)) {
     const item: PathItem = { parameters: [PARAM.name(sub.kind), ...scopeParams] };

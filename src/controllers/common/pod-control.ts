@@ -9,8 +9,7 @@
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { deepCopy, type KubeObject } from '../../api/object.js';
-import { isConflict, isNotFound, type RestClient } from '../../client/index.js';
-import type { EventRecorder } from './events.js';
+import { isConflict, isNotFound, type EventRecorder, type RestClient } from '../../client/index.js';
 import type { Pod } from './types.js';
 
 /** Thrown when a template would make a pod no controller could own (no labels). */
@@ -52,10 +51,10 @@ export class PodControl {
   async createPod(pod: Pod, owner: KubeObject, signal?: AbortSignal): Promise<Pod> {
     try {
       const created = await this.pods.create(pod, { namespace: pod.metadata!.namespace!, ...(signal && { signal }) });
-      void this.recorder.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`, signal);
+      void this.recorder.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`, { signal });
       return created;
     } catch (err) {
-      void this.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`, signal);
+      void this.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`, { signal });
       throw err;
     }
   }
@@ -72,12 +71,12 @@ export class PodControl {
         ...(pod.metadata?.uid && { preconditions: { uid: pod.metadata.uid } }),
         ...(signal && { signal }),
       });
-      void this.recorder.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`, signal);
+      void this.recorder.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`, { signal });
       return true;
     } catch (err) {
       // Gone, or replaced by a new pod of the same name (uid precondition failed): not ours to delete.
       if (isNotFound(err) || isConflict(err)) return false;
-      void this.recorder.event(owner, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`, signal);
+      void this.recorder.event(owner, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`, { signal });
       throw err;
     }
   }

@@ -19,8 +19,7 @@ export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 /** The label that ties a DaemonSet's pods to one template (upstream's ControllerRevision hash). */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 
-/** Seconds-precision RFC 3339, as metav1.Time serializes. */
-export const metaTime = (date = new Date()): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export { metaTime } from '../../api/time.js';
 
 /** Milliseconds since the epoch of a metav1.Time, or undefined. */
 export function timeMs(t: string | undefined): number | undefined {

@@ -15,10 +15,9 @@
 import type { DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import { jsonEqual } from '../../api/object.js';
 import { labelSelectorFromObject } from '../../api/selectors/labels.js';
-import { DeletedFinalStateUnknown, isNotFound, metaNamespaceKey, RateLimitingQueue, runController, type RestClient, type SharedInformer } from '../../client/index.js';
+import { DeletedFinalStateUnknown, EventRecorder, isNotFound, metaNamespaceKey, RateLimitingQueue, restEventSink, runController, type RestClient, type SharedInformer } from '../../client/index.js';
 import type { Logger } from '../../log.js';
 import { claimObjects, getControllerOf } from '../common/controller-ref.js';
-import { EventRecorder } from '../common/events.js';
 import { ControllerExpectations } from '../common/expectations.js';
 import type { InformerFactory } from '../common/informers.js';
 import { PodControl } from '../common/pod-control.js';
@@ -52,7 +51,7 @@ export class DaemonSetController {
     this.daemonSets = informers.informerFor<DaemonSet>('apps', 'v1', 'daemonsets');
     this.pods = informers.informerFor<Pod>('', 'v1', 'pods');
     this.nodes = informers.informerFor<Node>('', 'v1', 'nodes');
-    this.recorder = new EventRecorder(client, 'daemonset-controller', log);
+    this.recorder = new EventRecorder({ sink: restEventSink(client), component: 'daemonset-controller', log });
     this.podControl = new PodControl(client, this.recorder);
     const unwrap = <T>(obj: T | DeletedFinalStateUnknown<T>): T => (obj instanceof DeletedFinalStateUnknown ? obj.obj : obj);
 

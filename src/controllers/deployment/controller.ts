@@ -14,10 +14,9 @@
  * revision. The legacy spec.rollbackTo (extensions/v1beta1) is not served, so not handled.
  */
 import { labelSelectorFromObject } from '../../api/selectors/labels.js';
-import { DeletedFinalStateUnknown, isNotFound, metaNamespaceKey, RateLimitingQueue, runController, type RestClient, type SharedInformer } from '../../client/index.js';
+import { DeletedFinalStateUnknown, EventRecorder, isNotFound, metaNamespaceKey, RateLimitingQueue, restEventSink, runController, type RestClient, type SharedInformer } from '../../client/index.js';
 import type { Logger } from '../../log.js';
 import { claimObjects, getControllerOf } from '../common/controller-ref.js';
-import { EventRecorder } from '../common/events.js';
 import type { InformerFactory } from '../common/informers.js';
 import type { Deployment, Pod, ReplicaSet } from '../common/types.js';
 import { checkPausedConditions, syncDeploymentStatus } from './progress.js';
@@ -46,7 +45,7 @@ export class DeploymentController {
     this.deployments = informers.informerFor<Deployment>('apps', 'v1', 'deployments');
     this.replicaSets = informers.informerFor<ReplicaSet>('apps', 'v1', 'replicasets');
     this.pods = informers.informerFor<Pod>('', 'v1', 'pods');
-    this.recorder = new EventRecorder(client, 'deployment-controller', log);
+    this.recorder = new EventRecorder({ sink: restEventSink(client), component: 'deployment-controller', log });
     const unwrap = <T>(obj: T | DeletedFinalStateUnknown<T>): T => (obj instanceof DeletedFinalStateUnknown ? obj.obj : obj);
 
     this.deployments.addEventHandler({
@@ -115,7 +114,7 @@ export class DeploymentController {
     const d = structuredClone(cached);
     const selector = labelSelectorFromObject(d.spec?.selector);
     if (selector.isEmpty()) {
-      void this.recorder.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.', signal);
+      void this.recorder.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.', { signal });
       return;
     }
     const namespace = d.metadata?.namespace ?? 'default';

@@ -6,9 +6,8 @@
  * step shares — update a ReplicaSet, scale one with upstream's ScalingReplicaSet event, write the
  * Deployment's status, and find or create the new ReplicaSet (upstream's getNewReplicaSet).
  */
-import { isAlreadyExists, isNotFound, type RestClient } from '../../client/index.js';
+import { isAlreadyExists, isNotFound, type EventRecorder, type RestClient } from '../../client/index.js';
 import { getControllerOf, newControllerRef } from '../common/controller-ref.js';
-import type { EventRecorder } from '../common/events.js';
 import { POD_TEMPLATE_HASH_LABEL, type Deployment, type Pod, type ReplicaSet } from '../common/types.js';
 import { getCondition, hasProgressDeadline, newCondition, Reason, setCondition } from './conditions.js';
 import { computeHash } from '../common/hash.js';
@@ -93,7 +92,7 @@ export class DeploymentSync {
     copy.spec = { ...copy.spec!, replicas: newScale };
     const updated = await this.updateReplicaSet(copy);
     if (sizeChanges) {
-      void this.deps.recorder.event(this.d, 'Normal', 'ScalingReplicaSet', `Scaled ${op} replica set ${rs.metadata?.name} from ${oldScale} to ${newScale}`, this.deps.signal);
+      void this.deps.recorder.event(this.d, 'Normal', 'ScalingReplicaSet', `Scaled ${op} replica set ${rs.metadata?.name} from ${oldScale} to ${newScale}`, { signal: this.deps.signal });
     }
     return updated;
   }
@@ -176,12 +175,12 @@ export class DeploymentSync {
           setCondition(status, newCondition('Progressing', 'False', Reason.FailedRSCreate, message));
           await this.updateStatus(status).catch(() => undefined);
         }
-        void this.deps.recorder.event(d, 'Warning', 'FailedCreate', message, this.deps.signal);
+        void this.deps.recorder.event(d, 'Warning', 'FailedCreate', message, { signal: this.deps.signal });
         throw err;
       }
     }
     if (!alreadyExisted && replicas > 0) {
-      void this.deps.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${name} from 0 to ${replicas}`, this.deps.signal);
+      void this.deps.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${name} from 0 to ${replicas}`, { signal: this.deps.signal });
     }
     const status = structuredClone(this.d.status ?? {});
     let needsUpdate = this.setDeploymentRevision(String(newRevision));

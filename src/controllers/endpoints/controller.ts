@@ -12,7 +12,7 @@ import type { KubeObject } from '../../api/object.js';
 import { isAlreadyExists, isNotFound, listWatchFor, metaNamespaceKey, RateLimitingQueue, runController, SharedInformer, splitMetaNamespaceKey, type ResourceClient, type RestClient } from '../../client/index.js';
 import type { Logger } from '../../log.js';
 import type { InformerFactory } from '../common/informers.js';
-import { podEndpointStateChanged, servicesSelecting, unwrap, type PodObject, type ServiceObject } from '../endpointslice/informers.js';
+import { enqueueServicesOnChange, unwrap, type PodObject, type ServiceObject } from '../endpointslice/informers.js';
 import { serviceSelectsPod } from '../endpointslice/pod-endpoints.js';
 import { LABEL_HEADLESS } from '../endpointslice/reconciler.js';
 import { ANNOTATION_OVER_CAPACITY, endpointsFor } from './subsets.js';
@@ -41,16 +41,7 @@ export class EndpointsController {
     this.pods = options.informers.informerFor<PodObject>('', 'v1', 'pods');
     this.client = client.resource<Endpoints>('', 'v1', 'endpoints');
     this.endpoints = new SharedInformer<Endpoints>({ name: 'endpoints', listWatch: listWatchFor(this.client), log });
-    const enqueue = (svc: ServiceObject) => this.queue.add(metaNamespaceKey(svc));
-    this.services.addEventHandler({ onAdd: enqueue, onUpdate: (_old, svc) => enqueue(svc), onDelete: (svc) => enqueue(unwrap(svc)) });
-    const addAll = (keys: string[]) => keys.forEach((k) => this.queue.add(k));
-    this.pods.addEventHandler({
-      onAdd: (pod) => addAll(servicesSelecting(this.services, pod)),
-      onUpdate: (old, pod) => {
-        if (podEndpointStateChanged(old, pod)) addAll(servicesSelecting(this.services, old, pod));
-      },
-      onDelete: (pod) => addAll(servicesSelecting(this.services, unwrap(pod))),
-    });
+    enqueueServicesOnChange(this.services, this.pods, (key) => this.queue.add(key));
     // Someone else edited or removed the Endpoints of a selector Service: put it right.
     const endpointsChanged = (ep: Endpoints) => {
       const key = metaNamespaceKey(ep);

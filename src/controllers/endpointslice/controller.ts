@@ -18,7 +18,6 @@ import type { KubeObject } from '../../api/object.js';
 import {
   isNotFound,
   listWatchFor,
-  metaNamespaceKey,
   RateLimitingQueue,
   runController,
   SharedInformer,
@@ -28,7 +27,7 @@ import {
 } from '../../client/index.js';
 import type { Logger } from '../../log.js';
 import type { InformerFactory } from '../common/informers.js';
-import { podEndpointStateChanged, servicesSelecting, unwrap, type NodeObject, type PodObject, type ServiceObject } from './informers.js';
+import { enqueueServicesOnChange, unwrap, type NodeObject, type PodObject, type ServiceObject } from './informers.js';
 import { serviceSelectsPod } from './pod-endpoints.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, reconcileSlices } from './reconciler.js';
 import { LABEL_TOPOLOGY_ZONE } from './hints.js';
@@ -82,15 +81,7 @@ export class EndpointSliceController {
       log,
     });
 
-    const enqueue = (svc: ServiceObject) => this.queue.add(metaNamespaceKey(svc));
-    this.services.addEventHandler({ onAdd: enqueue, onUpdate: (_old, svc) => enqueue(svc), onDelete: (svc) => enqueue(unwrap(svc)) });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.addAll(servicesSelecting(this.services, pod)),
-      onUpdate: (old, pod) => {
-        if (podEndpointStateChanged(old, pod)) this.addAll(servicesSelecting(this.services, old, pod));
-      },
-      onDelete: (pod) => this.addAll(servicesSelecting(this.services, unwrap(pod))),
-    });
+    enqueueServicesOnChange(this.services, this.pods, (key) => this.queue.add(key));
     // A node's zone is copied into endpoints; a node's readiness and CPU weigh in Auto hints.
     this.nodes.addEventHandler({
       onUpdate: (old, node) => {

@@ -2,8 +2,9 @@
  * @module controllers/endpointslice/informers
  *
  * What both endpoint controllers share about their watches (Services, pods and nodes, from the
- * controller-manager's InformerFactory): the object types, and the mapping from a pod change to
- * the Services that select the pod (before or after the change).
+ * controller-manager's InformerFactory): the object types, the mapping from a pod change to
+ * the Services that select the pod (before or after the change), and the handlers that queue
+ * Service keys from both.
  */
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
@@ -24,6 +25,24 @@ export function servicesSelecting(services: SharedInformer<ServiceObject>, ...po
     if (pods.some((pod) => serviceSelectsPod(svc, pod))) keys.add(metaNamespaceKey(svc));
   }
   return [...keys];
+}
+
+/**
+ * Queues the key of every Service that is added, updated or deleted, and of every Service that
+ * selects a pod (before or after the change) whose endpoints may have changed: what both endpoint
+ * controllers sync on.
+ */
+export function enqueueServicesOnChange(services: SharedInformer<ServiceObject>, pods: SharedInformer<PodObject>, enqueue: (serviceKey: string) => void): void {
+  const enqueueService = (svc: ServiceObject) => enqueue(metaNamespaceKey(svc));
+  services.addEventHandler({ onAdd: enqueueService, onUpdate: (_old, svc) => enqueueService(svc), onDelete: (svc) => enqueueService(unwrap(svc)) });
+  const enqueueAll = (keys: readonly string[]) => keys.forEach(enqueue);
+  pods.addEventHandler({
+    onAdd: (pod) => enqueueAll(servicesSelecting(services, pod)),
+    onUpdate: (old, pod) => {
+      if (podEndpointStateChanged(old, pod)) enqueueAll(servicesSelecting(services, old, pod));
+    },
+    onDelete: (pod) => enqueueAll(servicesSelecting(services, unwrap(pod))),
+  });
 }
 
 /** Whether a pod change can change any endpoint: labels, IP, readiness, node, phase, deletion, ports. */

@@ -17,16 +17,17 @@ import { jsonEqual } from '../../api/object.js';
 import { labelSelectorFromObject } from '../../api/selectors/labels.js';
 import {
   DeletedFinalStateUnknown,
+  EventRecorder,
   isNotFound,
   metaNamespaceKey,
   RateLimitingQueue,
+  restEventSink,
   runController,
   type RestClient,
   type SharedInformer,
 } from '../../client/index.js';
 import type { Logger } from '../../log.js';
 import { claimObjects, getControllerOf, newControllerRef } from '../common/controller-ref.js';
-import { EventRecorder } from '../common/events.js';
 import { ControllerExpectations } from '../common/expectations.js';
 import type { InformerFactory } from '../common/informers.js';
 import { PodControl, podFromTemplate } from '../common/pod-control.js';
@@ -60,7 +61,7 @@ export class ReplicaSetController {
     const { informers, client, log } = options;
     this.replicaSets = informers.informerFor<ReplicaSet>('apps', 'v1', 'replicasets');
     this.pods = informers.informerFor<Pod>('', 'v1', 'pods');
-    this.recorder = new EventRecorder(client, 'replicaset-controller', log);
+    this.recorder = new EventRecorder({ sink: restEventSink(client), component: 'replicaset-controller', log });
     this.podControl = new PodControl(client, this.recorder);
 
     this.replicaSets.addEventHandler({

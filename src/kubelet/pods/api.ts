@@ -3,12 +3,12 @@
  *
  * What the pod workers need from the API server, and nothing more: the node's pods (list/watch
  * by spec.nodeName), the ConfigMaps, Secrets and Services a pod's environment and volumes refer
- * to, the pod status subresource, the final DELETE, and Events. `clientPodApi` in
+ * to, the pod status subresource, the final DELETE, and where Events go. `clientPodApi` in
  * ../client-api.ts provides it over the client library.
  */
-import type { ConfigMap, Event, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ListerWatcher } from '../../client/index.js';
+import type { EventSink, ListerWatcher } from '../../client/index.js';
 
 export type PodObject = Pod & KubeObject;
 
@@ -24,7 +24,6 @@ export interface PodApi {
   getSecret(namespace: string, name: string, signal: AbortSignal): Promise<Secret | undefined>;
   listServices(namespace: string, signal: AbortSignal): Promise<Service[]>;
   getService(namespace: string, name: string, signal: AbortSignal): Promise<Service | undefined>;
-  createEvent(event: Event, signal: AbortSignal): Promise<Event>;
-  /** Merge patch of an Event (count and lastTimestamp of a repeated one). */
-  patchEvent(namespace: string, name: string, patch: object, signal: AbortSignal): Promise<void>;
+  /** Where the node agent's Events about pods and containers are written. */
+  readonly events: EventSink;
 }

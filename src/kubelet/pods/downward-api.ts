@@ -6,7 +6,7 @@
  */
 import type { Container, ObjectFieldSelector, ResourceFieldSelector } from 'kubernetes-types/core/v1.js';
 import type { PodObject } from './api.js';
-import { ceilQuantity, parseQuantity } from './quantity.js';
+import { ceilQuantity, parseQuantity } from '../../api/quantity.js';
 
 /** The pod's runtime facts the downward API can report. */
 export interface PodRuntimeFacts {

@@ -16,11 +16,10 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../log.js';
-import { DeletedFinalStateUnknown, SharedInformer } from '../../client/index.js';
+import { DeletedFinalStateUnknown, EventRecorder, SharedInformer } from '../../client/index.js';
 import type { ContainerRuntime, RuntimeContainer } from '../runtime/interface.js';
 import type { PodApi, PodObject } from './api.js';
 import { CrashLoopBackoff, type CrashLoopBackoffOptions } from './backoff.js';
-import { PodEventRecorder } from './events.js';
 import { IPAllocator } from './ip-allocator.js';
 import type { ContainerLookup, PodUsage } from './lookup.js';
 import { clusterIPServiceHost, type ServiceHostFn } from './service-env.js';
@@ -63,7 +62,7 @@ export class PodManager implements ContainerLookup {
   private adoptable = new Map<string, RuntimeContainer[]>();
   private readonly ips: IPAllocator | undefined;
   private readonly backoff: CrashLoopBackoff;
-  private readonly events: PodEventRecorder;
+  private readonly events: EventRecorder;
   private readonly log: Logger;
   private signal: AbortSignal | undefined;
   private readonly dns: PodWorkerDeps['dns'];
@@ -73,7 +72,7 @@ export class PodManager implements ContainerLookup {
     this.ips = options.node.podCIDR ? new IPAllocator(options.node.podCIDR) : undefined;
     this.backoff = new CrashLoopBackoff(options.backoff);
     this.log = options.log.child({ node: options.node.name });
-    this.events = new PodEventRecorder(options.api, options.node.name, this.log);
+    this.events = new EventRecorder({ sink: options.api.events, component: 'kubelet', host: options.node.name, log: this.log });
     this.dns = { cluster: options.dns ?? { clusterDNS: [] }, host: readHostResolvConf(options.resolvConf) };
   }
 

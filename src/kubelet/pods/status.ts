@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import type { Container, ContainerState as ApiContainerState, ContainerStatus, Pod, PodCondition, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { RuntimeContainer } from '../runtime/interface.js';
-import { metaTime } from './events.js';
-import { parseQuantity } from './quantity.js';
+import { metaTime } from '../../api/time.js';
+import { parseQuantity } from '../../api/quantity.js';
 
 /** What the worker knows of one container, enough for its status. */
 export interface ContainerView {

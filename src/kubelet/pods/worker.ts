@@ -16,8 +16,9 @@
  * After each sync the status is written if it differs from what was last written.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { isConflict, isNotFound } from '../../client/index.js';
+import { isConflict, isNotFound, type EventRecorder, type EventType } from '../../client/index.js';
 import { jsonEqual } from '../../api/object.js';
+import { metaTime } from '../../api/time.js';
 import type { Logger } from '../../log.js';
 import { ContainerStartError, type ContainerRuntime, type PodSandboxConfig, type RuntimeContainer, type VolumeMount } from '../runtime/interface.js';
 import type { PodApi, PodObject } from './api.js';
@@ -26,7 +27,6 @@ import { ContainerRecord, type ContainerKind } from './container-record.js';
 import { DownwardAPIError, type PodRuntimeFacts } from './downward-api.js';
 import { resolveContainerConfig } from './container-config.js';
 import { ContainerConfigError, expandCommand } from './env.js';
-import type { EventType, PodEventRecorder } from './events.js';
 import type { HandlerTarget } from './handlers.js';
 import { runHook } from './hooks.js';
 import type { IPAllocator } from './ip-allocator.js';
@@ -51,7 +51,7 @@ export interface NodeFacts {
 export interface PodWorkerDeps {
   readonly runtime: ContainerRuntime;
   readonly api: PodApi;
-  readonly events: PodEventRecorder;
+  readonly events: EventRecorder;
   readonly backoff: CrashLoopBackoff;
   /** Pod IPs from the node's podCIDR; without one every pod gets the node's address. */
   readonly ips: IPAllocator | undefined;
@@ -368,6 +368,10 @@ export class PodWorker {
         ...(spec.workingDir && { workingDir: spec.workingDir }),
         mounts,
         restartCount,
+        // What kubectl attach / kubectl run -i need from the runtime.
+        ...(spec.stdin && { stdin: true }),
+        ...(spec.stdinOnce && { stdinOnce: true }),
+        ...(spec.tty && { tty: true }),
       });
     } catch (err) {
       if (!(err instanceof ContainerStartError)) throw err;
@@ -506,7 +510,7 @@ export class PodWorker {
       hostIP,
       hostIPs: [{ ip: hostIP }],
       ...(this.podIP && { podIP: this.podIP, podIPs: [{ ip: this.podIP }] }),
-      startTime: base.status?.startTime ?? metaTimeOf(this.startTime),
+      startTime: base.status?.startTime ?? metaTime(this.startTime),
       ...(hasInit && { initContainerStatuses: initStatuses }),
       containerStatuses: statuses,
       qosClass: qosClass(spec),
@@ -580,10 +584,6 @@ export class PodWorker {
   }
 
   private event(type: EventType, reason: string, message: string, fieldPath?: string): void {
-    void this.deps.events.record(this.pod, type, reason, message, fieldPath, this.stop.signal);
+    void this.deps.events.event(this.pod, type, reason, message, { fieldPath, signal: this.stop.signal });
   }
-}
-
-function metaTimeOf(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -65,6 +65,12 @@ export interface ContainerConfig {
   readonly mounts: readonly VolumeMount[];
   /** How many times this container has been restarted in this pod (names its log file). */
   readonly restartCount: number;
+  /** spec.stdin: keep a pipe to the container's stdin open for attach sessions (otherwise /dev/null). */
+  readonly stdin?: boolean;
+  /** spec.stdinOnce: the first attach session that ends its input closes the container's stdin. */
+  readonly stdinOnce?: boolean;
+  /** spec.tty: recorded only (no pseudo-terminals here); as upstream, stdinOnce never closes a TTY's stdin. */
+  readonly tty?: boolean;
 }
 
 export type ContainerState =
@@ -106,6 +112,24 @@ export interface ExecSession {
   readonly stderr: NodeJS.ReadableStream;
   readonly exited: Promise<number>;
   kill(): void;
+}
+
+/**
+ * A live view of a running container's stdio (kubectl attach), as containerd's attach gives it:
+ * output from the moment of attaching on, never what was written before (that is in the log).
+ */
+export interface AttachSession {
+  /**
+   * Writes reach the container's stdin. Present when asked for and the container has stdin.
+   * Ending it (the client's EOF) closes the container's stdin when the container has stdinOnce
+   * (and no TTY); otherwise it detaches this session, and the container keeps its stdin.
+   */
+  readonly stdin?: NodeJS.WritableStream;
+  /** Both end once the container exited and its output drained, or when this session detaches. */
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
+  /** Ends the session (the client went away); the container keeps running. */
+  detach(): void;
 }
 
 export interface ResourceUsage {
@@ -151,7 +175,7 @@ export class ContainerNotFoundError extends Error {
   }
 }
 
-/** exec/execStream on a container that is not running (upstream: "container not running"). */
+/** exec/execStream/attach on a container that is not running (upstream: "container not running"). */
 export class ContainerNotRunningError extends Error {
   override readonly name = 'ContainerNotRunningError';
   constructor(readonly id: string) {
@@ -197,6 +221,12 @@ export interface ContainerRuntime {
    * The caller ends stdin when its client does; `exited` resolves with the exit code.
    */
   execStream(id: string, command: readonly string[]): ExecSession;
+
+  /**
+   * Attaches to a running container's stdio (kubectl attach, kubectl run -i). Throws
+   * ContainerNotFoundError / ContainerNotRunningError.
+   */
+  attach(id: string, options: { readonly stdin: boolean }): AttachSession;
 
   /** The container's log, stdout and stderr interleaved, as kubectl logs shows it. */
   logs(id: string, options: LogOptions): AsyncIterable<Buffer>;

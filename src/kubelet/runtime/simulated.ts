@@ -3,7 +3,8 @@
  *
  * A container runtime with no processes at all (like KWOK): a container "runs" the moment it is
  * started and keeps running until it is stopped, so thousands of virtual nodes can host pods on
- * one machine. Exec answers exit 0 with no output, logs are empty, usage is zero.
+ * one machine. Exec answers exit 0 with no output, logs are empty, attach sees no output (its
+ * streams end when the container does; input is discarded), usage is zero.
  *
  * Tests can script what a container does (`behaviour`: exit after a while with some code, answer
  * exec with a given result), which is how crash loops and exec probes are exercised without real
@@ -13,8 +14,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import { ContainerNotFoundError, ContainerNotRunningError } from './interface.js';
 import type {
+  AttachSession,
   ContainerConfig,
   ContainerRuntime,
   ContainerState,
@@ -65,6 +68,8 @@ export class SimulatedRuntime implements ContainerRuntime {
   private readonly containers = new Map<string, SimContainer>();
   private readonly sandboxes = new Set<string>();
   private readonly listeners = new Set<(c: RuntimeContainer) => void>();
+  /** Open attach sessions' detach functions, per container id. */
+  private readonly attachments = new Map<string, Set<() => void>>();
 
   constructor(private readonly options: SimulatedRuntimeOptions = {}) {
     this.load();
@@ -80,6 +85,7 @@ export class SimulatedRuntime implements ContainerRuntime {
       if (c.container.podUid !== podUid) continue;
       clearTimeout(c.timer);
       this.containers.delete(id);
+      this.endAttachments(id);
     }
     this.sandboxes.delete(podUid);
     this.save();
@@ -117,6 +123,7 @@ export class SimulatedRuntime implements ContainerRuntime {
     if (!c) return;
     clearTimeout(c.timer);
     this.containers.delete(id);
+    this.endAttachments(id);
     this.save();
   }
 
@@ -164,6 +171,24 @@ export class SimulatedRuntime implements ContainerRuntime {
     return { stdin, stdout, stderr, exited, kill: () => stdin.destroy() };
   }
 
+  attach(id: string, options: { readonly stdin: boolean }): AttachSession {
+    const c = this.containers.get(id);
+    if (!c) throw new ContainerNotFoundError(id);
+    if (c.container.status.state !== 'running') throw new ContainerNotRunningError(id);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const open = this.attachments.get(id) ?? new Set<() => void>();
+    this.attachments.set(id, open);
+    const detach = () => {
+      open.delete(detach);
+      stdout.end();
+      stderr.end();
+    };
+    open.add(detach);
+    const stdin = options.stdin ? new Writable({ write: (_chunk, _encoding, callback) => callback() }) : undefined;
+    return { ...(stdin && { stdin }), stdout, stderr, detach };
+  }
+
   async *logs(_id: string, _options: LogOptions): AsyncIterable<Buffer> {
     // A simulated container writes nothing.
   }
@@ -175,6 +200,7 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   async close(): Promise<void> {
     for (const c of this.containers.values()) clearTimeout(c.timer);
+    for (const id of [...this.attachments.keys()]) this.endAttachments(id);
     this.listeners.clear();
     // With a state file, containers "keep running" for the next agent to adopt; without one
     // nothing outlives this object anyway.
@@ -195,6 +221,7 @@ export class SimulatedRuntime implements ContainerRuntime {
       ...(signal && { signal }),
     };
     c.container = { ...c.container, status };
+    this.endAttachments(id);
     this.save();
     for (const listener of this.listeners) listener(c.container);
   }
@@ -235,5 +262,13 @@ export class SimulatedRuntime implements ContainerRuntime {
     // Write then rename: a crash mid-write must not leave a half file the next start cannot read.
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
+  }
+
+  /** Ends every attach session of a container (it exited or is gone). */
+  private endAttachments(id: string): void {
+    const open = this.attachments.get(id);
+    if (!open) return;
+    this.attachments.delete(id);
+    for (const detach of [...open]) detach();
   }
 }

@@ -12,7 +12,7 @@ export const Channel = { Stdin: 0, Stdout: 1, Stderr: 2, Error: 3, Resize: 4, Cl
 
 export const V5_CHANNEL_PROTOCOL = 'v5.channel.k8s.io';
 export const V4_CHANNEL_PROTOCOL = 'v4.channel.k8s.io';
-/** What exec accepts, most preferred first (kubectl 1.32 offers v5 then v4). */
+/** What exec and attach accept, most preferred first (kubectl 1.32 offers v5 then v4). */
 export const EXEC_SUBPROTOCOLS = [V5_CHANNEL_PROTOCOL, V4_CHANNEL_PROTOCOL] as const;
 
 /** Port-forward over WebSocket: SPDY/3.1 frames carried as the binary messages' bytes. */
@@ -25,9 +25,14 @@ export function frame(channel: number, data: Buffer | string): Buffer {
   return Buffer.concat([Buffer.from([channel]), body]);
 }
 
+/** The error channel's final Status for a session that ended well (attach always ends so). */
+export function successStatus(): string {
+  return JSON.stringify({ metadata: {}, status: 'Success' });
+}
+
 /** The error channel's final Status for an exit code, as upstream's remote-command server writes it. */
 export function exitStatus(exitCode: number, command: readonly string[]): string {
-  if (exitCode === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
+  if (exitCode === 0) return successStatus();
   return JSON.stringify({
     metadata: {},
     status: 'Failure',

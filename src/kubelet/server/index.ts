@@ -1,7 +1,7 @@
 /**
  * @module kubelet/server
  *
- * The kubelet API (logs, exec, port-forward) a node agent serves for the API server.
+ * The kubelet API (logs, exec, attach, port-forward) a node agent serves for the API server.
  */
 export { startKubeletServer, type KubeletServerOptions, type RunningKubeletServer } from './kubelet-server.js';
 export type { ContainerHandle, KubeletPodLookup } from './lookup.js';

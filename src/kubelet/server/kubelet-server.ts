@@ -7,6 +7,7 @@
  *   GET /healthz
  *   GET /containerLogs/{namespace}/{pod}/{container}
  *   GET|POST /exec/{namespace}/{pod}/{container}   (WebSocket upgrade)
+ *   GET|POST /attach/{namespace}/{pod}/{container} (WebSocket upgrade)
  *   GET|POST /portForward/{namespace}/{pod}        (WebSocket or SPDY upgrade)
  * A process running many virtual nodes runs one of these per node.
  */
@@ -17,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createLogger, type Logger } from '../../log.js';
 import { serveContainerLogs } from './container-logs.js';
+import { upgradeAttach } from './attach.js';
 import { kubeletErrors, rejectUpgrade, sendKubeletError, toKubeletError } from './errors.js';
 import { upgradeExec } from './exec.js';
 import type { KubeletPodLookup } from './lookup.js';
@@ -89,7 +91,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     if (route[0] === 'containerLogs' && route.length === 4) {
       return serveContainerLogs(req, res, { namespace: route[1]!, pod: route[2]!, container: route[3]! }, query, options.lookup);
     }
-    if (route[0] === 'exec' || route[0] === 'portForward') throw kubeletErrors.badRequest('Upgrade request required');
+    if (route[0] === 'exec' || route[0] === 'attach' || route[0] === 'portForward') throw kubeletErrors.badRequest('Upgrade request required');
     throw kubeletErrors.notFound(`no route for ${req.url ?? ''}`);
   }
 
@@ -98,6 +100,9 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     const { route, query } = parse(req);
     if (route[0] === 'exec' && route.length === 4) {
       return upgradeExec(req, socket, head, { namespace: route[1]!, pod: route[2]!, container: route[3]! }, query, options.lookup, log);
+    }
+    if (route[0] === 'attach' && route.length === 4) {
+      return upgradeAttach(req, socket, head, { namespace: route[1]!, pod: route[2]!, container: route[3]! }, query, options.lookup, log);
     }
     if (route[0] === 'portForward' && route.length === 3) {
       return upgradePortForward(req, socket, head, { namespace: route[1]!, pod: route[2]! }, options.lookup, log, stop.signal);
@@ -121,7 +126,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       new Promise<void>((resolve) => {
         stop.abort();
         server.close(() => resolve());
-        // Followed logs, exec sessions and tunnels would keep close() waiting.
+        // Followed logs, exec and attach sessions and tunnels would keep close() waiting.
         for (const socket of sockets) socket.destroy();
       }),
   };

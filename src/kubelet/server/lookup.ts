@@ -2,14 +2,14 @@
  * @module kubelet/server/lookup
  *
  * What the kubelet API needs from the node agent: which runtime container serves a pod's
- * container, and where a pod's ports are. The pod workers implement it (their
+ * container (logs, exec, attach), and where a pod's ports are. The pod workers implement it (their
  * `findContainer(namespace, pod, container, {previous})`); tests implement it over a process.
  */
 import type { ContainerRuntime } from '../runtime/interface.js';
 
 /** A container to stream from: its runtime and the runtime's id for it. */
 export interface ContainerHandle {
-  readonly runtime: Pick<ContainerRuntime, 'logs' | 'execStream'>;
+  readonly runtime: Pick<ContainerRuntime, 'logs' | 'execStream' | 'attach'>;
   readonly containerId: string;
 }
 

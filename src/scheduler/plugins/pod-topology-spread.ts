@@ -16,8 +16,8 @@
  */
 import type { Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, LabelOperator, newRequirement, type LabelSelector } from '../../api/selectors/labels.js';
+import { requiredNodeAffinityMatches } from '../../api/selectors/node-selector.js';
 import { MAX_NODE_SCORE, SUCCESS, unresolvable, unschedulable, type FilterPlugin, type NodeInfo, type ScorePlugin, type Snapshot } from '../framework.js';
-import { podMatchesNodeSelectorAndAffinity } from './node-affinity.js';
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
@@ -82,7 +82,7 @@ export const podTopologySpreadFilter: FilterPlugin = {
     for (const ni of snapshot.nodeInfos) {
       if (constraints.length === 0) break;
       // nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore: upstream's defaults.
-      if (!podMatchesNodeSelectorAndAffinity(pod, ni.node) || !hasAllKeys(ni, constraints)) continue;
+      if (!requiredNodeAffinityMatches(pod.spec, ni.node) || !hasAllKeys(ni, constraints)) continue;
       for (const c of constraints) {
         const value = ni.labels[c.topologyKey] ?? '';
         const k = pairKey(c.topologyKey, value);
@@ -154,7 +154,7 @@ export const podTopologySpreadScore: ScorePlugin = {
       });
     }
     for (const ni of snapshot.nodeInfos) {
-      if (!podMatchesNodeSelectorAndAffinity(pod, ni.node) || (requireAllKeys && !hasAllKeys(ni, constraints))) continue;
+      if (!requiredNodeAffinityMatches(pod.spec, ni.node) || (requireAllKeys && !hasAllKeys(ni, constraints))) continue;
       for (const c of constraints) {
         const value = ni.labels[c.topologyKey];
         if (value === undefined || c.topologyKey === LABEL_HOSTNAME) continue;

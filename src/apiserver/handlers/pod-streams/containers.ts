@@ -1,7 +1,7 @@
 /**
  * @module apiserver/handlers/pod-streams/containers
  *
- * Which container a log, exec or port-forward request is about, with upstream's messages:
+ * Which container a log, exec or attach request is about, with upstream's messages:
  * the only container when the pod has one, else the one named (regular, init or ephemeral);
  * and, for logs, whether that container has anything to show yet (upstream's kubelet judges
  * this from the same pod status before reading a log file).

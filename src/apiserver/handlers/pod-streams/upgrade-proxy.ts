@@ -1,13 +1,14 @@
 /**
  * @module apiserver/handlers/pod-streams/upgrade-proxy
  *
- * pods/{name}/exec and pods/{name}/portforward: HTTP/1.1 upgrade requests (kubectl 1.32 tries a
- * WebSocket first — `v5.channel.k8s.io` for exec, `SPDY/3.1+portforward.k8s.io` for
- * port-forward — then falls back to `Upgrade: SPDY/3.1`). The API server checks the request
- * against the pod, then passes the upgrade to the node's kubelet and, once the kubelet answers,
- * splices the two connections together byte for byte (upstream's upgrade-aware proxy): whatever
- * protocol the kubelet agreed to runs end to end. A kubelet that refuses answers the client
- * directly (its Status passes through), and either side closing closes the other.
+ * pods/{name}/exec, pods/{name}/attach and pods/{name}/portforward: HTTP/1.1 upgrade requests
+ * (kubectl 1.32 tries a WebSocket first — `v5.channel.k8s.io` for exec and attach,
+ * `SPDY/3.1+portforward.k8s.io` for port-forward — then falls back to `Upgrade: SPDY/3.1`).
+ * The API server checks the request against the pod, then passes the upgrade to the node's
+ * kubelet and, once the kubelet answers, splices the two connections together byte for byte
+ * (upstream's upgrade-aware proxy): whatever protocol the kubelet agreed to runs end to end. A
+ * kubelet that refuses answers the client directly (its Status passes through), and either side
+ * closing closes the other.
  */
 import { connect, type TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
@@ -29,7 +30,13 @@ const FORWARDED_HEADERS = [
   'x-stream-protocol-version',
 ] as const;
 
-export const STREAMING_SUBRESOURCES = new Set(['exec', 'portforward']);
+export const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
+
+/** The kubelet paths of the container-bound subresources, and the query keys passed on to them. */
+const CONTAINER_STREAMS: Readonly<Record<string, { readonly path: string; readonly keys: readonly string[] }>> = {
+  exec: { path: 'exec', keys: ['command', 'stdin', 'stdout', 'stderr', 'tty'] },
+  attach: { path: 'attach', keys: ['stdin', 'stdout', 'stderr', 'tty'] },
+};
 
 export interface UpgradeDeps {
   readonly registry: Registry;
@@ -54,15 +61,12 @@ export async function proxyPodUpgrade(
   const pod = await deps.registry.store('', 'v1', 'pods')!.get(namespace, name);
   const spec = isPlainObject(pod.spec) ? pod.spec : {};
   let path: string;
-  if (sub === 'exec') {
+  const containerStream = CONTAINER_STREAMS[sub];
+  if (containerStream) {
     const container = selectContainer(pod, query.get('container'));
     const forwarded = new URLSearchParams();
-    for (const command of query.getAll('command')) forwarded.append('command', command);
-    for (const key of ['stdin', 'stdout', 'stderr', 'tty']) {
-      const value = query.get(key);
-      if (value !== null) forwarded.set(key, value);
-    }
-    path = `/exec/${[namespace, name, container].map(encodeURIComponent).join('/')}?${forwarded.toString()}`;
+    for (const key of containerStream.keys) for (const value of query.getAll(key)) forwarded.append(key, value);
+    path = `/${containerStream.path}/${[namespace, name, container].map(encodeURIComponent).join('/')}?${forwarded.toString()}`;
   } else {
     path = `/portForward/${[namespace, name].map(encodeURIComponent).join('/')}`;
   }

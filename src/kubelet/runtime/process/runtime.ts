@@ -4,7 +4,8 @@
  * ProcessRuntime: the default ContainerRuntime. A container is a local process (its command, or a
  * built-in image's Node program) started in the pod's sandbox directory (layout.ts), with its
  * volumes as files (volumes.ts), under pdeathsig in its own process group (launch.ts), its
- * stdout/stderr in a CRI log file (log-writer.ts), and a JSON record (record.ts) that lets the
+ * stdout/stderr in a CRI log file (log-writer.ts) and to attach sessions (attach.ts: the stdin pipe
+ * is kept only for a container whose spec has stdin), and a JSON record (record.ts) that lets the
  * next agent run on the same data dir list it (recovery.ts: previous containers are reported
  * exited, never adopted).
  *
@@ -22,6 +23,7 @@ import {
   ContainerNotFoundError,
   ContainerNotRunningError,
   ContainerStartError,
+  type AttachSession,
   type ContainerConfig,
   type ContainerRuntime,
   type ExecResult,
@@ -31,6 +33,7 @@ import {
   type ResourceUsage,
   type RuntimeContainer,
 } from '../interface.js';
+import { ContainerStdio } from './attach.js';
 import { runExec, startExecStream, type ExecTarget } from './exec.js';
 import { planExec, planLaunch, type LaunchPlan } from './launch.js';
 import { SandboxLayout } from './layout.js';
@@ -64,6 +67,8 @@ interface LiveProcess {
   readonly child: ChildProcess;
   readonly plan: LaunchPlan;
   readonly writer: ContainerLogWriter;
+  /** Its stdin (if kept) and the attach sessions that see its output. */
+  readonly stdio: ContainerStdio;
   /** Resolves once the container counts as exited (see the module comment). */
   readonly finished: Promise<void>;
   readonly execs: Set<ChildProcess>;
@@ -143,10 +148,14 @@ export class ProcessRuntime implements ContainerRuntime {
       cwd: plan.cwd,
       env: plan.env,
       detached: true, // Its own process group (and session): stop signals the whole group.
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // Without spec.stdin the container reads /dev/null, as under containerd.
+      stdio: [config.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     writer.attach(child.stdout!, 'stdout');
     writer.attach(child.stderr!, 'stderr');
+    const stdio = new ContainerStdio({ ...(child.stdin && { stdin: child.stdin }), stdinOnce: config.stdinOnce === true, tty: config.tty === true });
+    stdio.tap(child.stdout!, 'stdout');
+    stdio.tap(child.stderr!, 'stderr');
     const exit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -166,6 +175,7 @@ export class ProcessRuntime implements ContainerRuntime {
       child,
       plan,
       writer,
+      stdio,
       execs: new Set(),
       finished: exit.then(([code, signal]) => this.finish(entry, code, signal)),
     };
@@ -220,6 +230,14 @@ export class ProcessRuntime implements ContainerRuntime {
   execStream(id: string, command: readonly string[]): ExecSession {
     const [entry, target] = this.execTarget(id, command);
     return startExecStream(target, (child) => this.trackExec(entry, child));
+  }
+
+  attach(id: string, options: { readonly stdin: boolean }): AttachSession {
+    this.recover();
+    const entry = this.entries.get(id);
+    if (!entry || entry.record.removed) throw new ContainerNotFoundError(id);
+    if (!entry.live || isExited(entry.record)) throw new ContainerNotRunningError(id);
+    return entry.live.stdio.attach(options);
   }
 
   async *logs(id: string, options: LogOptions): AsyncGenerator<Buffer> {
@@ -282,6 +300,7 @@ export class ProcessRuntime implements ContainerRuntime {
     signalGroup(record.pid!, 'SIGKILL');
     for (const exec of live.execs) if (exec.pid !== undefined) signalGroup(exec.pid, 'SIGKILL');
     await live.writer.finish(this.options.logDrainTimeoutMs ?? 2_000);
+    live.stdio.close();
     Object.assign(record, { finishedAt, ...exitOutcome(code, signal) });
     try {
       writeRecord(this.layout.recordPath(record.podUid, record.id), record);
