@@ -56,7 +56,7 @@ type Namespace = NamespaceType & KubeObject;
 export const POD_INITIAL_BACKOFF_MS = 1_000;
 export const POD_MAX_BACKOFF_MS = 10_000;
 /** Binding cycles running beside the scheduling cycles at most (each is one or two requests). */
-export const MAX_BINDINGS_IN_FLIGHT = 8;
+export const MAX_BINDINGS_IN_FLIGHT = 16;
 
 export interface SchedulerOptions {
   readonly client: RestClient;
@@ -113,6 +113,21 @@ export class Scheduler {
   private readonly cacheSources: { readonly waitForSync: (signal: AbortSignal) => Promise<boolean> }[] = [];
   /** Binding cycles in flight (awaited on shutdown). */
   private readonly bindings = new Set<Promise<void>>();
+  /** Scheduled events being written (awaited on shutdown). */
+  private readonly eventWrites = new Set<Promise<void>>();
+  /** Aborts the event writes with the scheduler; theirs alone, as there can be many at once. */
+  private eventWritesStop: AbortController | undefined;
+
+  private eventWritesSignal(signal: AbortSignal): AbortSignal {
+    if (!this.eventWritesStop) {
+      const stop = new AbortController();
+      setMaxListeners(0, stop.signal);
+      signal.addEventListener('abort', () => stop.abort(), { once: true });
+      if (signal.aborted) stop.abort();
+      this.eventWritesStop = stop;
+    }
+    return this.eventWritesStop.signal;
+  }
   /** Keys of pods whose last attempt found no node. */
   private readonly unschedulablePods = new Set<string>();
 
@@ -184,6 +199,7 @@ export class Scheduler {
         log: this.options.log,
       });
     await Promise.allSettled([...this.bindings]);
+    await Promise.allSettled([...this.eventWrites]);
     await Promise.all(informers);
   }
 
@@ -294,7 +310,12 @@ export class Scheduler {
     }
     this.stats.scheduled++;
     this.options.log.info({ pod: key, node: nodeName, feasibleNodes }, 'bound pod to node');
-    await this.events.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, { signal });
+    // Best effort, and outside the binding slot: a slow event write must not hold back the next
+    // binding (upstream's event broadcaster is asynchronous too).
+    const recorded = this.events.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, { signal: this.eventWritesSignal(signal) });
+    this.eventWrites.add(recorded);
+    const done = () => void this.eventWrites.delete(recorded);
+    recorded.then(done, done);
   }
 
   private async handleFitError(key: string, pod: Pod, error: FitError, signal: AbortSignal): Promise<never> {
