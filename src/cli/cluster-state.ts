@@ -14,6 +14,8 @@ export interface ClusterState {
   readonly nodes: number;
   readonly zones: string[];
   readonly storage: string;
+  /** Index of the first node (names and host-mode addresses derive from it); absent = 1. */
+  readonly firstNodeIndex?: number;
 }
 
 export function clusterStatePath(dataDir: string): string {

@@ -34,6 +34,7 @@ export interface UpOptions {
   compactionInterval: number;
   runtime: RuntimeKind;
   dnsPort: number;
+  firstNodeIndex?: number;
 }
 
 function parseRuntime(value: string): RuntimeKind {
@@ -50,6 +51,11 @@ export function upCommand(): Command {
     .option('--nodes <n>', 'number of node agents (default 6, or what the data dir has)', parsePositiveInt)
     .option('--zones <list>', 'comma-separated zones the nodes are spread over (default zone-a,zone-b,zone-c)', parseZones)
     .option('--runtime <kind>', 'how pods run: process (local processes) or simulated (no processes, like KWOK)', parseRuntime, 'process')
+    .option(
+      '--first-node-index <n>',
+      'index of the first node (default 1, or what the data dir has): node names and loopback addresses derive from it, so two clusters on one machine need ranges that do not overlap',
+      parsePositiveInt,
+    )
     .option('--dns-port <port>', 'loopback port of the cluster DNS (UDP and TCP; 0: any free port)', parsePort, 0)
     .addOption(
       new Option('--compaction-interval <seconds>', 'how often old revisions are compacted').argParser(parsePositiveInt).default(300),
@@ -71,8 +77,14 @@ export async function runUp(options: UpOptions): Promise<void> {
   const spec = parseStorageSpec(options.storage, dataDir);
   const previous = loadClusterState(dataDir);
   const state = previous
-    ? { ...previous, nodes: options.nodes ?? previous.nodes, zones: options.zones ?? previous.zones, storage: options.storage }
-    : newClusterState({ nodes: options.nodes ?? 6, zones: options.zones ?? ['zone-a', 'zone-b', 'zone-c'], storage: options.storage });
+    ? {
+        ...previous,
+        nodes: options.nodes ?? previous.nodes,
+        zones: options.zones ?? previous.zones,
+        storage: options.storage,
+        firstNodeIndex: options.firstNodeIndex ?? previous.firstNodeIndex ?? 1,
+      }
+    : newClusterState({ nodes: options.nodes ?? 6, zones: options.zones ?? ['zone-a', 'zone-b', 'zone-c'], storage: options.storage, firstNodeIndex: options.firstNodeIndex ?? 1 });
   if (previous && previous.storage !== options.storage) {
     log.warn({ was: previous.storage, now: options.storage }, 'storage setting differs from the one this data dir was created with');
   }
@@ -92,6 +104,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     network: 'host',
     config: clientConfig,
     count: state.nodes,
+    firstIndex: state.firstNodeIndex ?? 1,
     zones: state.zones,
     log: createLogger('node'),
     runtime: options.runtime,

@@ -47,7 +47,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('tskube up', () => {
   it('starts on the embedded store, stops cleanly on SIGTERM, and resumes the same cluster', async () => {
     const dataDir = join(dir, 'cluster');
-    const first = startCli(['up', '--data-dir', dataDir, '--port', '0', '--nodes', '3', '--zones', 'zone-a,zone-b']);
+    const first = startCli(['up', '--data-dir', dataDir, '--port', '0', '--first-node-index', '91', '--nodes', '3', '--zones', 'zone-a,zone-b']);
     let uid: string;
     try {
       const created = await first.waitFor(/created cluster/);
@@ -59,11 +59,11 @@ describe('tskube up', () => {
     }
     assert.ok(first.output.some((l) => l.includes('stopped cleanly')));
 
-    const second = startCli(['up', '--data-dir', dataDir, '--port', '0']);
+    const second = startCli(['up', '--data-dir', dataDir, '--port', '0', '--first-node-index', '91']);
     try {
       const resumed = await second.waitFor(/resumed cluster/);
       assert.ok(resumed.includes(uid), `expected cluster ${uid}, got: ${resumed}`);
-      await second.waitFor(/nodes: tskube-node-1 \(zone-a\), tskube-node-2 \(zone-b\), tskube-node-3 \(zone-a\)/);
+      await second.waitFor(/nodes: tskube-node-91 \(zone-a\), tskube-node-92 \(zone-b\), tskube-node-93 \(zone-a\)/);
     } finally {
       assert.equal(await second.stop('SIGINT'), 0);
     }
@@ -71,7 +71,7 @@ describe('tskube up', () => {
 
   it('runs `kubectl create deployment web --image=tskube/echo`: real pods with logs and exec, a Service through each node\'s proxy, nothing left after stop', async () => {
     const dataDir = join(dir, 'workloads');
-    const up = startCli(['up', '--data-dir', dataDir, '--port', '0', '--nodes', '3']);
+    const up = startCli(['up', '--data-dir', dataDir, '--port', '0', '--first-node-index', '91', '--nodes', '3']);
     const kubectl = (...args: string[]) => runKubectl(args, join(dataDir, 'kubeconfig'), join(dir, 'home'));
     try {
       await up.waitFor(/running; press Ctrl-C/);
@@ -100,7 +100,7 @@ describe('tskube up', () => {
       const seen = new Set<string>();
       const deadline = Date.now() + 20_000;
       while (seen.size < 3 && Date.now() < deadline) {
-        seen.add((await fetchWithin(`http://${hostModeServiceAddress(1, clusterIP)}:80/`, deadline - Date.now())).pod);
+        seen.add((await fetchWithin(`http://${hostModeServiceAddress(91, clusterIP)}:80/`, deadline - Date.now())).pod);
       }
       assert.deepEqual([...seen].sort(), pods.items.map((p) => p.metadata.name).sort());
     } finally {
@@ -113,7 +113,7 @@ describe('tskube up', () => {
   it('tskube down stops a running cluster, and after a crash of tskube up ends the pod processes it left', async () => {
     const dataDir = join(dir, 'down');
     const kubectl = (...args: string[]) => runKubectl(args, join(dataDir, 'kubeconfig'), join(dir, 'home'));
-    let up = startCli(['up', '--data-dir', dataDir, '--port', '0', '--nodes', '2']);
+    let up = startCli(['up', '--data-dir', dataDir, '--port', '0', '--first-node-index', '91', '--nodes', '2']);
     await up.waitFor(/running; press Ctrl-C/);
     // The sleep is a grandchild: it outlives its container's main process when the agent is killed.
     const r = await kubectl('create', 'deployment', 'sleeper', '--image=busybox', '--replicas=2', '--', 'sh', '-c', 'sleep 1000 & wait');
@@ -129,7 +129,7 @@ describe('tskube up', () => {
     assert.match(down.stdout, /no pod process left/);
     assert.deepEqual(podProcesses(), []);
 
-    up = startCli(['up', '--data-dir', dataDir, '--port', '0']);
+    up = startCli(['up', '--data-dir', dataDir, '--port', '0', '--first-node-index', '91']);
     await up.waitFor(/running; press Ctrl-C/);
     const stopped = runCliAsync(['down', '--data-dir', dataDir]);
     assert.equal(await up.exited, 0);
@@ -140,7 +140,7 @@ describe('tskube up', () => {
 
   it('refuses a second tskube on the same data dir with a clear message', async () => {
     const dataDir = join(dir, 'locked');
-    const first = startCli(['up', '--data-dir', dataDir, '--port', '0']);
+    const first = startCli(['up', '--data-dir', dataDir, '--port', '0', '--first-node-index', '91']);
     try {
       await first.waitFor(/running/);
       const second = runCli(['up', '--data-dir', dataDir, '--port', '0']);

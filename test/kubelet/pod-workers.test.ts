@@ -84,7 +84,8 @@ describe('pod workers (simulated runtime)', () => {
     const node = lab.nodes[1]!.identity;
     await lab.createPod(podOn(node.name, 'hello', {}));
     const pod = await lab.waitPod('hello', (p) => p.status?.phase === 'Running' && condition(p, 'Ready')?.status === 'True', 'Running and Ready');
-    assert.match(pod.status?.podIP ?? '', /^127\.64\.2\.\d+$/, 'node 2 hands out 127.64.2.0/24');
+    assert.equal(node.podCIDR, '127.64.82.0/24', 'the second node of the lab (index 82)');
+    assert.match(pod.status?.podIP ?? '', /^127\.64\.82\.\d+$/, 'the node hands out addresses from its podCIDR');
     assert.deepEqual(pod.status?.podIPs, [{ ip: pod.status?.podIP }]);
     assert.equal(pod.status?.hostIP, node.address);
     for (const type of ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']) assert.equal(condition(pod, type)?.status, 'True', type);

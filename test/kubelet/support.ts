@@ -89,7 +89,8 @@ export async function startPodLab(fleetOptions: Partial<FleetOptions>): Promise<
       running = undefined;
     },
     async startFleet(options: Partial<FleetOptions>) {
-      lab.nodes = createFleet({ config, count: 1, zones: ['zone-a'], log, ...options });
+      // Index 81: host-mode addresses apart from `tskube up`'s nodes (1–6) and other tests' clusters.
+      lab.nodes = createFleet({ config, count: 1, zones: ['zone-a'], log, firstIndex: 81, ...options });
       stop = new AbortController();
       running = runFleet(lab.nodes, stop.signal);
       await eventually(async () => {

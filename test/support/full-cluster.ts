@@ -33,7 +33,7 @@ export interface FullClusterOptions {
   readonly nodes?: number;
   readonly zones?: readonly string[];
   /**
-   * Index of the first node (default 1). Host mode derives node addresses, pod ranges and proxy
+   * Index of the first node (default 61). Host mode derives node addresses, pod ranges and proxy
    * addresses from node indexes, so clusters that run at the same time on one host (test files
    * run in parallel) must use indexes that do not overlap.
    */
@@ -152,7 +152,8 @@ export async function startFullCluster(options: FullClusterOptions = {}): Promis
 
   const running = new Map<string, RunningNode>();
   const nodes: (ClusterNode & { running: boolean })[] = [];
-  const first = options.firstIndex ?? 1;
+  // Default 61: host-mode addresses apart from a `tskube up` on this machine (nodes 1–6).
+  const first = options.firstIndex ?? 61;
   for (let i = first; i < first + count; i++) {
     const node = { index: i, name: `tskube-node-${i}`, zone: zones[(i - first) % zones.length]!, running: false };
     nodes.push(node);
