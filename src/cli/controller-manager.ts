@@ -6,7 +6,6 @@
  * With --leader-elect (the default), replicas elect one leader through a Lease in kube-system and
  * only it runs the controllers.
  */
-import { getMaxListeners, setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
@@ -23,6 +22,7 @@ import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import type { NodeLifecycleConfig } from '../controllers/nodelifecycle/config.js';
 import { createLogger, type Logger } from '../log.js';
+import { raiseMaxListeners } from '../util/listeners.js';
 import { addLifecycleFlags, lifecycleConfig, type LifecycleFlags } from './lifecycle-flags.js';
 import { onShutdownSignal } from './signals.js';
 
@@ -73,7 +73,7 @@ export async function runControllerManager(options: ControllerManagerOptions): P
   const client = new RestClient({ config: options.clientConfig, log: options.log, userAgent: 'tskube-controller-manager' });
   const runControllers = async (signal: AbortSignal) => {
     // A dozen informers and controllers listen on this one signal: not a leak.
-    if (getMaxListeners(signal) !== 0 && getMaxListeners(signal) < 100) setMaxListeners(100, signal);
+    raiseMaxListeners(signal, 100);
     const nodeLifecycle = new NodeLifecycleController({ client, log: options.log.child({ controller: 'node-lifecycle' }), config: options.config });
     const namespaces = new NamespaceController({ client, log: options.log.child({ controller: 'namespace' }) });
     // The workload controllers and the garbage collector share one informer per resource.

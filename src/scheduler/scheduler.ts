@@ -23,7 +23,7 @@
  *        allocatable, unschedulable), an assigned pod deleted — requeues every unschedulable pod
  *        at once (upstream's MoveAllToActiveOrBackoffQueue).
  */
-import { getMaxListeners, setMaxListeners } from 'node:events';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Namespace as NamespaceType, Node as NodeType, Pod as PodType, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
@@ -43,6 +43,7 @@ import {
   type RestClient,
 } from '../client/index.js';
 import type { Logger } from '../log.js';
+import { raiseMaxListeners } from '../util/listeners.js';
 import { isTerminal, schedule, type FitError, type Profile } from './framework.js';
 import { SchedulerCache } from './cache.js';
 import { Snapshot } from './snapshot.js';
@@ -181,8 +182,7 @@ export class Scheduler {
   async run(signal: AbortSignal): Promise<void> {
     // Three informers, the worker and up to MAX_BINDINGS_IN_FLIGHT binding requests listen on it.
     // Only ever raise the limit: the signal may be shared with other components (0 = unlimited).
-    const limit = getMaxListeners(signal);
-    if (limit !== 0 && limit < 16 + MAX_BINDINGS_IN_FLIGHT) setMaxListeners(16 + MAX_BINDINGS_IN_FLIGHT, signal);
+    raiseMaxListeners(signal, 16 + MAX_BINDINGS_IN_FLIGHT);
     const informers = [this.nodes.run(signal), this.namespaces.run(signal), this.pods.run(signal)];
     await runController({
         name: 'scheduler',

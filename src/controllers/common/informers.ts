@@ -6,11 +6,11 @@
  * collector all watch pods, and one watch serves them all. `run(signal)` starts every informer
  * asked for so far, and those asked for later at once.
  */
-import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { KubeObject } from '../../api/object.js';
 import { findResource, groupVersion } from '../../api/resources.js';
 import { listWatchFor, SharedInformer, type RestClient } from '../../client/index.js';
 import type { Logger } from '../../log.js';
+import { raiseMaxListeners } from '../../util/listeners.js';
 
 export class InformerFactory {
   private readonly informers = new Map<string, SharedInformer>();
@@ -40,8 +40,7 @@ export class InformerFactory {
     if (this.signal) throw new Error('the informer factory was already started');
     this.signal = signal;
     // Every informer, and the controllers beside them, listen on this one signal: by design.
-    const limit = getMaxListeners(signal);
-    if (limit !== 0 && limit < 100) setMaxListeners(100, signal);
+    raiseMaxListeners(signal, 100);
     for (const informer of this.informers.values()) this.runs.push(informer.run(signal));
     while (true) {
       const count = this.runs.length;
