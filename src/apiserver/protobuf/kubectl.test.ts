@@ -81,6 +81,8 @@ describe('kubectl 1.32 protobuf bodies', { skip: !existsSync(kubectlPath) && `${
     ['create', 'job', 'once', '--image=busybox', '--', 'echo', 'hi'],
     ['create', 'quota', 'q', '--hard=pods=10,cpu=2,memory=1Gi', '--scopes=NotBestEffort'],
     ['create', 'priorityclass', 'high', '--value=1000', '--description=top', '--preemption-policy=Never'],
+    ['create', 'poddisruptionbudget', 'web', '--selector=app=web', '--min-available=2'],
+    ['create', 'pdb', 'pct', '--selector=app=web,tier in (a,b)', '--max-unavailable=25%'],
     ['create', 'priorityclass', 'default-low', '--value=10', '--global-default'],
   ];
 

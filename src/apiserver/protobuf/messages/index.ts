@@ -14,6 +14,7 @@ import { corePodMessages } from './core-pod.js';
 import { coreVolumeMessages } from './core-volumes.js';
 import { coreMessages } from './core.js';
 import { metaMessages } from './meta.js';
+import { policyMessages } from './policy.js';
 import { schedulingMessages } from './scheduling.js';
 
 /**
@@ -32,6 +33,7 @@ export const protobufKinds: readonly { readonly apiVersion: string; readonly kin
   { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', message: 'TokenRequest' },
   { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', message: 'SelfSubjectAccessReview' },
   { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', message: 'PriorityClass' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', message: 'PodDisruptionBudget' },
 ];
 
 const byKind = new Map(protobufKinds.map((k) => [`${k.apiVersion}\0${k.kind}`, k.message]));
@@ -64,6 +66,7 @@ export const allMessages: MessageDecls = merge(
   authenticationMessages,
   authorizationMessages,
   schedulingMessages,
+  policyMessages,
 );
 
 let schema: Schema | undefined;
