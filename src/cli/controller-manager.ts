@@ -14,6 +14,7 @@ import { checkTiming } from '../controllers/nodelifecycle/config.js';
 import { InformerFactory } from '../controllers/common/informers.js';
 import { DaemonSetController } from '../controllers/daemonset/controller.js';
 import { DeploymentController } from '../controllers/deployment/controller.js';
+import { DisruptionController } from '../controllers/disruption/controller.js';
 import { EndpointsController } from '../controllers/endpoints/controller.js';
 import { EndpointSliceController } from '../controllers/endpointslice/controller.js';
 import { GarbageCollector } from '../controllers/garbagecollector/controller.js';
@@ -33,7 +34,7 @@ interface ControllerManagerFlags extends LifecycleFlags {
 
 export function controllerManagerCommand(): Command {
   const command = new Command('controller-manager')
-    .description('run the controllers (node lifecycle, namespace, replicaset, deployment, daemonset, garbage collector, endpointslice, endpoints) as kube-controller-manager')
+    .description('run the controllers (node lifecycle, namespace, replicaset, deployment, daemonset, garbage collector, endpointslice, endpoints, disruption) as kube-controller-manager')
     .option('--kubeconfig <file>', 'how to reach the API server (default: $KUBECONFIG or ~/.kube/config)')
     .option('--no-leader-elect', 'run without electing a leader (only one replica may run)');
   addLifecycleFlags(command);
@@ -85,6 +86,7 @@ export async function runControllerManager(options: ControllerManagerOptions): P
       new GarbageCollector({ client, informers, log: options.log.child({ controller: 'garbagecollector' }) }),
       new EndpointSliceController({ client, informers, log: options.log.child({ controller: 'endpointslice' }) }),
       new EndpointsController({ client, informers, log: options.log.child({ controller: 'endpoints' }) }),
+      new DisruptionController({ client, informers, log: options.log.child({ controller: 'disruption' }) }),
     ];
     options.onStarted?.({ nodeLifecycle });
     await Promise.all([nodeLifecycle.run(signal), namespaces.run(signal), informers.run(signal), ...workloads.map((c) => c.run(signal))]);

@@ -131,7 +131,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     `  API server: ${apiserver.url} (HTTP/2 and HTTP/1.1), kubeconfig ${apiserver.kubeconfigPath}`,
     `  nodes: ${fleet.map((n) => `${n.identity.name} (${n.identity.zone})`).join(', ')}`,
     `  pods: ${options.runtime} runtime, host networking (pod IPs and Service addresses on loopback), a service proxy per node`,
-    `  controllers: node lifecycle, namespace, deployment, replicaset, daemonset, garbage collector, endpointslice, endpoints; scheduler`,
+    `  controllers: node lifecycle, namespace, deployment, replicaset, daemonset, garbage collector, endpointslice, endpoints, disruption; scheduler`,
     `  cluster DNS: ${formatHostPort(dnsAddress.udp)} (UDP and TCP), zone ${dns.settings.zone}`,
     '',
     'Next, in another terminal:',

@@ -13,6 +13,7 @@ import { runScheduler } from '../../src/cli/scheduler.js';
 import { InformerFactory } from '../../src/controllers/common/informers.js';
 import { DaemonSetController } from '../../src/controllers/daemonset/controller.js';
 import { DeploymentController } from '../../src/controllers/deployment/controller.js';
+import { DisruptionController } from '../../src/controllers/disruption/controller.js';
 import { GarbageCollector } from '../../src/controllers/garbagecollector/controller.js';
 import { ReplicaSetController } from '../../src/controllers/replicaset/controller.js';
 import { createLogger } from '../../src/log.js';
@@ -21,7 +22,7 @@ import { runFakeNodeAgent, type FakeNodeAgentOptions } from '../support/pod-stat
 
 type Node = NodeType & KubeObject;
 
-export type ControllerName = 'replicaset' | 'deployment' | 'daemonset' | 'garbagecollector';
+export type ControllerName = 'replicaset' | 'deployment' | 'daemonset' | 'garbagecollector' | 'disruption';
 
 export interface HarnessOptions {
   readonly nodes?: readonly string[];
@@ -65,6 +66,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   if (names.has('deployment')) runs.push(new DeploymentController({ client, informers, log }).run(stop.signal));
   if (names.has('daemonset')) runs.push(new DaemonSetController({ client, informers, log }).run(stop.signal));
   if (names.has('garbagecollector')) runs.push(new GarbageCollector({ client, informers, log }).run(stop.signal));
+  if (names.has('disruption')) runs.push(new DisruptionController({ client, informers, log }).run(stop.signal));
   runs.push(informers.run(stop.signal));
   runs.push(runScheduler({ clientConfig: config, log, leaderElect: false, signal: stop.signal }));
   runs.push(runFakeNodeAgent({ client, ...(options.ready && { ready: options.ready }) }, stop.signal));

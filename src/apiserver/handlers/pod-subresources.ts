@@ -6,19 +6,20 @@
  *     spec.nodeName once; a pod already assigned is a 409, as upstream's "pod ... is already
  *     assigned to node ...".
  *   - pods/eviction (POST a policy/v1 Eviction): a delete that respects PodDisruptionBudgets.
- *     tskube has no disruption controller yet, so the budget is judged here from the pods
- *     themselves (healthy = Ready and not terminating): an eviction that would leave fewer
- *     healthy pods than the budget wants is refused with 429, as upstream does, and the caller
- *     retries later.
+ *     The budget is judged here from the pods themselves (healthy = Ready and not terminating,
+ *     src/api/disruption.ts) rather than from the status the disruption controller writes, which
+ *     may lag a pod that just became unready. An eviction that would leave fewer healthy pods
+ *     than the budget wants is refused with 429, as upstream does, and the caller retries later.
  */
 import { ApiError, apiErrors } from '../../api/errors.js';
-import { isPlainObject, type StoredObject } from '../../api/object.js';
+import { isPlainObject } from '../../api/object.js';
 import { labelSelectorFromObject } from '../../api/selectors/labels.js';
 import type { Registry } from '../../registry/registry.js';
 import type { ResourceStore } from '../../registry/store.js';
 import { decodeObject, mediaType, readBody, sendJson, type RequestContext } from '../http.js';
 import type { ResourceRequest } from '../request-info.js';
 import { parseDeleteOptions } from './options.js';
+import { desiredHealthy, podIsHealthy } from '../../api/disruption.js';
 
 const success = (code: number, details: Record<string, unknown>) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code, details });
 
@@ -58,9 +59,9 @@ export async function handleEviction(ctx: RequestContext, info: ResourceRequest,
       const selector = labelSelectorFromObject(isPlainObject(spec.selector) ? (spec.selector as Parameters<typeof labelSelectorFromObject>[0]) : null);
       if (!selector.matches(pod.metadata.labels)) continue;
       const covered = all.filter((p) => selector.matches(p.metadata.labels));
-      const healthy = covered.filter(isHealthy).length;
+      const healthy = covered.filter(podIsHealthy).length;
       const desired = desiredHealthy(spec, covered.length);
-      if (isHealthy(pod) && healthy - 1 < desired) {
+      if (podIsHealthy(pod) && healthy - 1 < desired) {
         throw new ApiError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
           causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${pdb.metadata.name ?? ''} needs ${desired} healthy pods and has ${healthy} currently` }],
           retryAfterSeconds: 10,
@@ -71,24 +72,4 @@ export async function handleEviction(ctx: RequestContext, info: ResourceRequest,
   const deleteOptions = isPlainObject(eviction.deleteOptions) ? eviction.deleteOptions : undefined;
   await pods.delete(namespace, name, parseDeleteOptions(deleteOptions, new URLSearchParams()));
   sendJson(ctx.res, 201, success(201, { name, kind: 'pods', uid: pod.metadata.uid }));
-}
-
-function isHealthy(pod: StoredObject): boolean {
-  if (pod.metadata.deletionTimestamp) return false;
-  const conditions = isPlainObject(pod.status) && Array.isArray(pod.status.conditions) ? (pod.status.conditions as unknown[]) : [];
-  return conditions.some((c) => isPlainObject(c) && c.type === 'Ready' && c.status === 'True');
-}
-
-/** Pods the budget wants healthy: minAvailable, or all but maxUnavailable (numbers or percentages, rounded up as upstream). */
-function desiredHealthy(spec: Record<string, unknown>, expected: number): number {
-  const resolve = (value: unknown) => {
-    if (typeof value === 'number') return value;
-    if (typeof value === 'string' && /^\d+%$/.test(value)) return Math.ceil((Number(value.slice(0, -1)) / 100) * expected);
-    if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-    return undefined;
-  };
-  const min = resolve(spec.minAvailable);
-  if (min !== undefined) return min;
-  const maxUnavailable = resolve(spec.maxUnavailable);
-  return maxUnavailable !== undefined ? Math.max(0, expected - maxUnavailable) : 0;
 }
