@@ -24,7 +24,6 @@
  *        at once (upstream's MoveAllToActiveOrBackoffQueue).
  */
 import { setMaxListeners } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Namespace as NamespaceType, Node as NodeType, Pod as PodType, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import { metaTime } from '../api/time.js';
@@ -110,8 +109,8 @@ export class Scheduler {
   private readonly cycleSnapshot = new Snapshot([], [], this.cache.namespaceLabels);
   /** Where the next cycle starts filtering (upstream's nextStartNodeIndex). */
   private nextStartNodeIndex = 0;
-  /** Informers paired with the handler that feeds the cache: workers wait until both are synced. */
-  private readonly cacheSources: { readonly waitForSync: (signal: AbortSignal) => Promise<boolean> }[] = [];
+  /** The cache's handler registrations: synced once the cache has taken in each informer's first list. */
+  private readonly cacheSources: HandlerRegistration[] = [];
   /** Binding cycles in flight (awaited on shutdown). */
   private readonly bindings = new Set<Promise<void>>();
   /** Scheduled events being written (awaited on shutdown). */
@@ -175,7 +174,7 @@ export class Scheduler {
       onUpdate: (_old, ns) => this.cache.setNamespace(ns.metadata?.name ?? '', ns.metadata?.labels ?? {}),
       onDelete: (obj) => this.cache.removeNamespace((obj instanceof DeletedFinalStateUnknown ? obj.obj : obj).metadata?.name ?? ''),
     });
-    this.cacheSources.push(handlerSynced(this.nodes, nodes), handlerSynced(this.namespaces, namespaces), handlerSynced(this.pods, pods));
+    this.cacheSources.push(nodes, namespaces, pods);
   }
 
   /** Runs until the signal aborts; resolves once the worker and the informers have stopped. */
@@ -353,26 +352,6 @@ export class Scheduler {
 /** A pod the cache accounts on its node: assigned and not finished. */
 function holdsResources(pod: Pod): boolean {
   return !!pod.spec?.nodeName && !isTerminal(pod);
-}
-
-/** How often a cycle-to-be checks whether a handler has taken in its informer's first list. */
-const HANDLER_SYNC_POLL_MS = 10;
-
-/**
- * Synced once the informer is and `handler` has been handed everything of its first list, as
- * client-go's handler registration HasSynced.
- */
-function handlerSynced(informer: { waitForSync(signal: AbortSignal): Promise<boolean> }, handler: HandlerRegistration): { waitForSync(signal: AbortSignal): Promise<boolean> } {
-  return {
-    async waitForSync(signal) {
-      if (!(await informer.waitForSync(signal))) return false;
-      while (handler.pending > 0) {
-        if (signal.aborted) return false;
-        await delay(HANDLER_SYNC_POLL_MS, undefined, { signal }).catch(() => undefined);
-      }
-      return !signal.aborted;
-    },
-  };
 }
 
 /** A node change that can make an unschedulable pod fit (upstream's NodeUpdate queueing hints). */

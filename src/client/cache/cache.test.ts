@@ -176,6 +176,37 @@ describe('ProcessorListener', () => {
     await run;
   });
 
+  it('whenIdle resolves once everything added so far was handled, an async handler included; false once stopped', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let handled = 0;
+    const listener = new ProcessorListener<KubeObject>(
+      'idle',
+      {
+        onAdd: async (o) => {
+          if (o.metadata?.name === 'slow') await gate;
+          handled++;
+        },
+      },
+      () => assert.fail('no error expected'),
+    );
+    const stop = new AbortController();
+    const run = listener.run(stop.signal);
+    for (const name of ['a', 'slow', 'b']) listener.add({ kind: 'add', obj: obj('a', name), isInInitialList: true });
+    let idle: boolean | undefined;
+    const waiting = listener.whenIdle(stop.signal).then((v) => (idle = v));
+    await flush();
+    assert.equal(idle, undefined, 'not idle while the slow handler runs');
+    release();
+    await waiting;
+    assert.equal(idle, true);
+    assert.equal(handled, 3);
+    assert.equal(await listener.whenIdle(stop.signal), true, 'idle at once when nothing is buffered');
+    stop.abort();
+    await run;
+    assert.equal(await listener.whenIdle(new AbortController().signal), false, 'a stopped listener never becomes idle');
+  });
+
   it('reports a handler exception instead of swallowing it, and stops', async () => {
     const errors: HandlerError[] = [];
     const listener = new ProcessorListener<KubeObject>(

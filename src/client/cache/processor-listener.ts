@@ -45,6 +45,8 @@ export class ProcessorListener<T> {
   private wake: (() => void) | undefined;
   private stopped = false;
   private delivered = 0;
+  /** whenIdle calls to wake once the buffer is empty and no notification is being delivered. */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     readonly name: string,
@@ -69,10 +71,41 @@ export class ProcessorListener<T> {
     return this.delivered;
   }
 
+  /**
+   * Resolves true once every notification added so far has been handed to the handler (and an
+   * async handler has settled), false if the listener stops or the signal aborts first.
+   */
+  async whenIdle(signal: AbortSignal): Promise<boolean> {
+    if (this.stopped || signal.aborted) return false;
+    if (this.idle) return true;
+    let onAbort = () => {};
+    await new Promise<void>((resolve) => {
+      onAbort = resolve;
+      this.idleWaiters.push(resolve);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    signal.removeEventListener('abort', onAbort);
+    this.idleWaiters = this.idleWaiters.filter((w) => w !== onAbort);
+    return !this.stopped && !signal.aborted;
+  }
+
+  private delivering = false;
+
+  private get idle(): boolean {
+    return this.pending === 0 && !this.delivering;
+  }
+
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
   /** Stops delivering; `run` returns after the notification in progress. */
   stop(): void {
     this.stopped = true;
     this.wake?.();
+    this.wakeIdleWaiters();
   }
 
   /** Delivers notifications until stopped or the signal aborts. */
@@ -86,12 +119,14 @@ export class ProcessorListener<T> {
         if (this.head === this.buffer.length) {
           this.buffer = [];
           this.head = 0;
+          this.wakeIdleWaiters();
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = undefined;
           continue;
         }
         const n = this.buffer[this.head++]!;
         this.delivered++;
+        this.delivering = true;
         try {
           const result = this.deliver(n);
           if (result) await result;
@@ -99,6 +134,8 @@ export class ProcessorListener<T> {
           this.stop();
           this.onError(new HandlerError(this.name, n.kind, err));
           return;
+        } finally {
+          this.delivering = false;
         }
         if (++sinceYield >= YIELD_EVERY) {
           sinceYield = 0;

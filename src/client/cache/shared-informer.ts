@@ -45,6 +45,11 @@ export interface HandlerRegistration {
   remove(): void;
   /** Notifications still buffered for this handler. */
   readonly pending: number;
+  /**
+   * Resolves true once the informer has synced and this handler has been handed everything of
+   * its first list (client-go's registration HasSynced); false if the signal aborts first.
+   */
+  waitForSync(signal: AbortSignal): Promise<boolean>;
 }
 
 export class SharedInformer<T extends KubeObject = KubeObject> {
@@ -100,6 +105,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       get pending() {
         return listener.pending;
       },
+      waitForSync: async (signal) => (await this.waitForSync(signal)) && listener.whenIdle(signal),
     };
   }
 
