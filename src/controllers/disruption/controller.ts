@@ -22,6 +22,7 @@ import { labelSelectorFromObject } from '../../api/selectors/labels.js';
 import { DeletedFinalStateUnknown, isNotFound, metaNamespaceKey, NAMESPACE_INDEX, RateLimitingQueue, runController, type RestClient, type SharedInformer } from '../../client/index.js';
 import type { Logger } from '../../log.js';
 import type { InformerFactory } from '../common/informers.js';
+import { isPodTerminal } from '../common/pod-state.js';
 import { metaTime, type Pod } from '../common/types.js';
 
 type PodDisruptionBudget = PodDisruptionBudgetType & KubeObject;
@@ -87,7 +88,7 @@ export class DisruptionController {
     // A budget without a selector covers no pods (policy/v1), an empty one every pod of its namespace.
     const selector = spec.selector ? labelSelectorFromObject(spec.selector) : undefined;
     const covered = selector
-      ? this.pods.indexer.byIndex(NAMESPACE_INDEX, pdb.metadata?.namespace ?? '').filter((p) => selector.matches(p.metadata?.labels ?? {}) && !isTerminal(p))
+      ? this.pods.indexer.byIndex(NAMESPACE_INDEX, pdb.metadata?.namespace ?? '').filter((p) => selector.matches(p.metadata?.labels ?? {}) && !isPodTerminal(p))
       : [];
     const expectedPods = covered.length;
     const currentHealthy = covered.filter(podIsHealthy).length;
@@ -112,10 +113,6 @@ export class DisruptionController {
       conditions: [condition],
     };
   }
-}
-
-function isTerminal(pod: Pod): boolean {
-  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
 /** Equal but for the condition's transition time (which only moves when its status does). */
