@@ -4,35 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import http from 'node:http';
 import { hostModeServiceAddress } from '../../src/proxy/host-address.js';
 import { runCli, runCliAsync, startCli } from '../support/cli.js';
 import { runKubectl as kubectl } from '../support/kubectl.js';
+import { getPod, isPod } from '../scenarios/support/service-traffic.js';
 
-/** GET `url` on a new connection each time (the proxy balances connections), as JSON. */
-function getJson(url: string): Promise<{ pod: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(JSON.parse(body) as { pod: string }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(5_000, () => req.destroy(new Error(`GET ${url} timed out`)));
-  });
-}
-
-/** GET `url`, retrying connection failures until `withinMs` has passed. */
-async function fetchWithin(url: string, withinMs: number): Promise<{ pod: string }> {
+/** The pod answering a GET on a new connection, retrying failures (a pod still starting to listen) until `withinMs` has passed. */
+async function podAnsweringWithin(address: string, port: number, withinMs: number): Promise<string> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    try {
-      return await getJson(url);
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const answer = await getPod(address, port);
+    if (isPod(answer)) return answer;
+    if (Date.now() > deadline) throw new Error(`GET http://${address}:${port}/ kept failing: ${answer}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -85,8 +69,7 @@ describe('tskube up', () => {
       const pod = pods.items[0]!;
       // The pod's own process answers on its pod IP with its name (Ready means started, as
       // upstream without a readiness probe: it may take a moment more to listen).
-      const answer = await fetchWithin(`http://${pod.status.podIP}:8080/`, 10_000);
-      assert.equal(answer.pod, pod.metadata.name);
+      assert.equal(await podAnsweringWithin(pod.status.podIP, 8080, 10_000), pod.metadata.name);
       r = await kubectl('logs', pod.metadata.name);
       assert.match(r.stdout, /tskube\/echo listening on/);
       r = await kubectl('exec', pod.metadata.name, '--', 'sh', '-c', 'echo "in $TSKUBE_POD_NAME"; exit 4');
@@ -100,7 +83,7 @@ describe('tskube up', () => {
       const seen = new Set<string>();
       const deadline = Date.now() + 20_000;
       while (seen.size < 3 && Date.now() < deadline) {
-        seen.add((await fetchWithin(`http://${hostModeServiceAddress(91, clusterIP)}:80/`, deadline - Date.now())).pod);
+        seen.add(await podAnsweringWithin(hostModeServiceAddress(91, clusterIP), 80, deadline - Date.now()));
       }
       assert.deepEqual([...seen].sort(), pods.items.map((p) => p.metadata.name).sort());
     } finally {
