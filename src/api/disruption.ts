@@ -7,9 +7,10 @@
  */
 import type { PodDisruptionBudgetSpec } from 'kubernetes-types/policy/v1.js';
 
+/** A pod as typed clients hold it or as the registry stores it (status unchecked). */
 interface PodLike {
   readonly metadata?: { readonly deletionTimestamp?: unknown } | undefined;
-  readonly status?: { readonly conditions?: readonly { readonly type?: unknown; readonly status?: unknown }[] | unknown } | unknown;
+  readonly status?: unknown;
 }
 
 /** Healthy, as upstream's disruption controller counts it: Ready and not terminating. */
