@@ -115,19 +115,11 @@ export class Scheduler {
   private readonly bindings = new Set<Promise<void>>();
   /** Scheduled events being written (awaited on shutdown). */
   private readonly eventWrites = new Set<Promise<void>>();
-  /** Aborts the event writes with the scheduler; theirs alone, as there can be many at once. */
-  private eventWritesStop: AbortController | undefined;
-
-  private eventWritesSignal(signal: AbortSignal): AbortSignal {
-    if (!this.eventWritesStop) {
-      const stop = new AbortController();
-      setMaxListeners(0, stop.signal);
-      signal.addEventListener('abort', () => stop.abort(), { once: true });
-      if (signal.aborted) stop.abort();
-      this.eventWritesStop = stop;
-    }
-    return this.eventWritesStop.signal;
-  }
+  /**
+   * Aborts the event writes when the scheduler stops: a signal of their own, without a listener
+   * limit, since a burst can have many in flight.
+   */
+  private readonly eventWritesStop = new AbortController();
   /** Keys of pods whose last attempt found no node. */
   private readonly unschedulablePods = new Set<string>();
 
@@ -182,6 +174,10 @@ export class Scheduler {
     // Three informers, the worker and up to MAX_BINDINGS_IN_FLIGHT binding requests listen on it.
     // Only ever raise the limit: the signal may be shared with other components (0 = unlimited).
     raiseMaxListeners(signal, 16 + MAX_BINDINGS_IN_FLIGHT);
+    setMaxListeners(0, this.eventWritesStop.signal);
+    const stopEventWrites = () => this.eventWritesStop.abort();
+    signal.addEventListener('abort', stopEventWrites, { once: true });
+    if (signal.aborted) stopEventWrites();
     const informers = [this.nodes.run(signal), this.namespaces.run(signal), this.pods.run(signal)];
     await runController({
         name: 'scheduler',
@@ -199,6 +195,7 @@ export class Scheduler {
       });
     await Promise.allSettled([...this.bindings]);
     await Promise.allSettled([...this.eventWrites]);
+    signal.removeEventListener('abort', stopEventWrites);
     await Promise.all(informers);
   }
 
@@ -311,7 +308,7 @@ export class Scheduler {
     this.options.log.info({ pod: key, node: nodeName, feasibleNodes }, 'bound pod to node');
     // Best effort, and outside the binding slot: a slow event write must not hold back the next
     // binding (upstream's event broadcaster is asynchronous too).
-    const recorded = this.events.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, { signal: this.eventWritesSignal(signal) });
+    const recorded = this.events.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, { signal: this.eventWritesStop.signal });
     this.eventWrites.add(recorded);
     const done = () => void this.eventWrites.delete(recorded);
     recorded.then(done, done);
